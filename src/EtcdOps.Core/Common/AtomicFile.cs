@@ -1,0 +1,45 @@
+using System;
+using System.IO;
+using System.Text;
+
+namespace EtcdOps
+{
+    /// <summary>Writes files so that a reader never sees a half-written one: temp name in the same directory, then rename.</summary>
+    public static class AtomicFile
+    {
+        public static readonly Encoding Utf8NoBom = new UTF8Encoding(false);
+
+        public static void WriteAllText(string path, string content, bool privateFile = false)
+            => WriteAllBytes(path, Utf8NoBom.GetBytes(content), privateFile);
+
+        public static void WriteAllBytes(string path, byte[] content, bool privateFile = false)
+        {
+            var full = Path.GetFullPath(path);
+            var dir = Path.GetDirectoryName(full)!;
+            Directory.CreateDirectory(dir);
+            var temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
+            try
+            {
+                using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                {
+                    // Restrict before any byte of a secret is written.
+                    if (privateFile) UnixFileMode.SetOwnerOnly(temp);
+                    stream.Write(content, 0, content.Length);
+                    stream.Flush(true);
+                }
+                if (File.Exists(full)) File.Delete(full);
+                File.Move(temp, full);
+            }
+            catch
+            {
+                TryDelete(temp);
+                throw;
+            }
+        }
+
+        public static void TryDelete(string path)
+        {
+            try { if (File.Exists(path)) File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}

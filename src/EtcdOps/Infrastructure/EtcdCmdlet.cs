@@ -1,0 +1,53 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+
+namespace EtcdOps.Commands
+{
+    /// <summary>
+    /// Shared plumbing for every EtcdOps cmdlet: turning core failures into proper ErrorRecords and
+    /// turning Ctrl+C (StopProcessing) into a CancellationToken the core can observe.
+    /// </summary>
+    public abstract class EtcdCmdlet : PSCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
+
+        protected CancellationToken Cancellation => _stopping.Token;
+
+        protected override void StopProcessing() => _stopping.Cancel();
+
+        public void Dispose()
+        {
+            _stopping.Dispose();
+            GC.SuppressFinalize(this);
+        }
+
+        /// <summary>Resolves a user-given path against PowerShell's current location, not the process's.</summary>
+        protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
+
+        protected static ErrorRecord ToErrorRecord(EtcdOpsException ex, object? target = null) =>
+            new ErrorRecord(ex, ex.ErrorId, Map(ex.Kind), target ?? ex.Target);
+
+        protected void WriteFailure(EtcdOpsException ex, object? target = null) => WriteError(ToErrorRecord(ex, target));
+
+        protected void ThrowFailure(EtcdOpsException ex, object? target = null) => ThrowTerminatingError(ToErrorRecord(ex, target));
+
+        /// <summary>For invalid calls caught in the cmdlet layer itself.</summary>
+        protected void ThrowInvalidArgument(string errorId, string message, object? target) =>
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target));
+
+        private static ErrorCategory Map(FailureKind kind) => kind switch
+        {
+            FailureKind.InvalidArgument => ErrorCategory.InvalidArgument,
+            FailureKind.InvalidData => ErrorCategory.InvalidData,
+            FailureKind.ObjectNotFound => ErrorCategory.ObjectNotFound,
+            FailureKind.ResourceExists => ErrorCategory.ResourceExists,
+            FailureKind.ConnectionError => ErrorCategory.ConnectionError,
+            FailureKind.SecurityError => ErrorCategory.SecurityError,
+            FailureKind.OperationTimeout => ErrorCategory.OperationTimeout,
+            FailureKind.WriteError => ErrorCategory.WriteError,
+            FailureKind.NotInstalled => ErrorCategory.NotInstalled,
+            _ => ErrorCategory.InvalidOperation,
+        };
+    }
+}

@@ -1,0 +1,33 @@
+BeforeAll { . "$PSScriptRoot/common.ps1" }
+
+Describe 'EtcdOps module' {
+    It 'has a valid manifest' {
+        $m = Test-ModuleManifest (Join-Path $ModulePath 'EtcdOps.psd1')
+        $m.CompatiblePSEditions | Should -Be @('Core', 'Desktop')
+        $m.PowerShellVersion | Should -Be '5.1'
+    }
+
+    It 'exports exactly the cmdlets the manifest lists' {
+        $listed = (Import-PowerShellDataFile (Join-Path $ModulePath 'EtcdOps.psd1')).CmdletsToExport | Sort-Object
+        $actual = (Get-Command -Module EtcdOps -CommandType Cmdlet).Name | Sort-Object
+        $actual | Should -Be $listed
+    }
+
+    It 'uses approved verbs and Etcd nouns only' {
+        $approved = (Get-Verb).Verb
+        foreach ($c in Get-Command -Module EtcdOps) {
+            $approved | Should -Contain $c.Verb
+            $c.Noun | Should -BeLike 'Etcd*'
+        }
+    }
+
+    It 'has help with a synopsis and at least one example for <Name>' -TestCases (
+        (Import-PowerShellDataFile (Join-Path (Split-Path $PSScriptRoot) 'EtcdOps.psd1')).CmdletsToExport | ForEach-Object { @{ Name = $_ } }) {
+        param($Name)
+        $help = Get-Help $Name -Full
+        $help.Synopsis | Should -Not -BeLike "*$Name*[[]*"   # auto-generated help is just the syntax
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        @($help.Examples.Example).Count | Should -BeGreaterThan 0
+        $help.Examples.Example[0].Code | Should -Match $Name.Split('-')[1]
+    }
+}
