@@ -32,6 +32,10 @@ function Get-Paragraphs([string] $text) {
     @(($text -split "(`r?`n){2,}") | Where-Object { $_.Trim() } | ForEach-Object { ($_ -split "`r?`n" | ForEach-Object Trim) -join ' ' })
 }
 
+# Parameters shared by many cmdlets (the SSH ones) are documented once, in _common-parameters.md.
+$commonDocsFile = Join-Path $DocsPath '_common-parameters.md'
+$commonDocs = if (Test-Path $commonDocsFile) { Split-Sections (Get-Content $commonDocsFile -Raw) '###' } else { @{} }
+
 $module = Import-Module $ModulePath -PassThru -Force
 $commands = Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Object Name
 $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
@@ -76,7 +80,8 @@ foreach ($cmd in $commands) {
     foreach ($required in 'SYNOPSIS', 'DESCRIPTION', 'EXAMPLES') {
         if (-not $doc.Contains($required) -or -not $doc[$required]) { $missing += "$($cmd.Name): section '## $required' is empty or missing" }
     }
-    $paramDocs = if ($doc.Contains('PARAMETERS')) { Split-Sections $doc['PARAMETERS'] '###' } else { @{} }
+    $paramDocs = if ($doc.Contains('PARAMETERS')) { Split-Sections $doc['PARAMETERS'] '###' } else { [ordered]@{} }
+    foreach ($k in $commonDocs.Keys) { if (-not $paramDocs.Contains($k)) { $paramDocs[$k] = $commonDocs[$k] } }
     $examples = if ($doc.Contains('EXAMPLES')) { Split-Sections $doc['EXAMPLES'] '###' } else { @{} }
     if ($examples.Count -eq 0) { $missing += "$($cmd.Name): no '### ' example under '## EXAMPLES'" }
     $params = $cmd.Parameters.Values | Where-Object { $common -notcontains $_.Name }

@@ -1,0 +1,253 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace EtcdOps
+{
+    /// <summary>
+    /// Installs and starts etcd on every member's host: all hosts prepared in parallel over one connection each,
+    /// then all members started together (Type=notify blocks a lone first member until quorum), the cluster
+    /// waited for, changed running members restarted one at a time, and initial-cluster-state flipped to existing.
+    /// Re-running with unchanged inputs changes nothing and restarts nothing.
+    /// </summary>
+    public sealed class ClusterInstaller
+    {
+        private readonly Func<NodeInstallSpec, CancellationToken, Task<IRemoteHost>> _connect;
+        private readonly Func<CancellationToken, Task> _waitHealthy;
+        private readonly Action<DeployProgress> _progress;
+
+        /// <param name="connect">Opens the connection to a member's host (SSH in real use).</param>
+        /// <param name="waitHealthy">Returns when every member is healthy with one leader; throws on timeout.</param>
+        /// <param name="progress">Called from worker threads; must only enqueue.</param>
+        public ClusterInstaller(Func<NodeInstallSpec, CancellationToken, Task<IRemoteHost>> connect, Func<CancellationToken, Task> waitHealthy, Action<DeployProgress> progress)
+        {
+            _connect = connect; _waitHealthy = waitHealthy; _progress = progress;
+        }
+
+        /// <summary>Per-member failures; the members that failed are not started.</summary>
+        public ConcurrentDictionary<string, Exception> Failures { get; } = new ConcurrentDictionary<string, Exception>();
+
+        public async Task<IReadOnlyList<EtcdNodeInstallResult>> InstallAsync(IReadOnlyList<NodeInstallSpec> specs, CancellationToken cancellation)
+        {
+            var nodes = specs.Select(s => new Node(s)).ToList();
+            try
+            {
+                // Phase 1: prepare every host in parallel.
+                await Task.WhenAll(nodes.Select(n => PrepareAsync(n, cancellation))).ConfigureAwait(false);
+                if (!Failures.IsEmpty) return nodes.Where(n => n.Host != null && !Failures.ContainsKey(n.Spec.Member.Name)).Select(n => n.Finish()).ToList();
+
+                // Phase 2: start every stopped member at once, then wait for the whole cluster.
+                var stopped = nodes.Where(n => !n.WasActive).ToList();
+                foreach (var n in stopped) Report(n, "Starting etcd", 70);
+                await Task.WhenAll(stopped.Select(n => n.Host!.RunCheckedAsync($"systemctl start --no-block {n.Spec.UnitName}", "starting etcd", cancellation))).ConfigureAwait(false);
+                foreach (var n in stopped) n.Result.Started = true;
+                foreach (var n in nodes) Report(n, "Waiting for the cluster", 80);
+                try { await _waitHealthy(cancellation).ConfigureAwait(false); }
+                catch (EtcdOpsException ex) { throw await ExplainAsync(nodes, ex, cancellation).ConfigureAwait(false); }
+
+                // Phase 3: running members whose files changed restart one at a time, health-gated.
+                foreach (var n in nodes.Where(n => n.NeedsRestart))
+                {
+                    Report(n, "Restarting etcd (rolling)", 85);
+                    await n.Host!.RunCheckedAsync($"systemctl restart {n.Spec.UnitName}", "restarting etcd", cancellation).ConfigureAwait(false);
+                    n.Result.Restarted = true;
+                    try { await _waitHealthy(cancellation).ConfigureAwait(false); }
+                    catch (EtcdOpsException ex) { throw await ExplainAsync(new[] { n }, ex, cancellation).ConfigureAwait(false); }
+                }
+
+                // Phase 4: the cluster exists now; a later restart must never try to bootstrap again.
+                await Task.WhenAll(nodes.Select(n => FlipToExistingAsync(n, cancellation))).ConfigureAwait(false);
+                return nodes.Select(n => n.Finish()).ToList();
+            }
+            finally
+            {
+                foreach (var n in nodes) n.Host?.Dispose();
+            }
+        }
+
+        private async Task PrepareAsync(Node n, CancellationToken cancellation)
+        {
+            var spec = n.Spec;
+            try
+            {
+                Report(n, "Connecting", 5);
+                n.Host = await _connect(spec, cancellation).ConfigureAwait(false);
+
+                Report(n, "Inspecting host", 10);
+                var probe = await ProbeAsync(n.Host, spec, cancellation).ConfigureAwait(false);
+                n.WasActive = probe.TryGetValue("active", out var active) && active == "active";
+                var bootstrapped = probe.TryGetValue("bootstrapped", out var b) && b == "yes";
+                probe.TryGetValue("etcd", out var installedVersion);
+
+                var binaryChanged = false;
+                if (installedVersion != spec.ReleaseVersion)
+                {
+                    Report(n, $"Installing etcd {spec.ReleaseVersion}", 20);
+                    await InstallBinariesAsync(n.Host, spec, cancellation).ConfigureAwait(false);
+                    n.Result.Changes.Add(string.IsNullOrEmpty(installedVersion) ? $"etcd {spec.ReleaseVersion} installed" : $"etcd {installedVersion} -> {spec.ReleaseVersion}");
+                    binaryChanged = true;
+                }
+
+                Report(n, "Creating user and directories", 35);
+                var accountOutput = await n.Host.RunCheckedAsync(AccountScript(spec), "creating the etcd user and directories", cancellation).ConfigureAwait(false);
+                foreach (var line in accountOutput.Split('\n').Where(l => l.StartsWith("changed: ", StringComparison.Ordinal)))
+                    n.Result.Changes.Add(line.Substring(9).Trim());
+
+                Report(n, "Writing certificates, config and unit", 50);
+                var files = new List<RemoteFile>(spec.Files);
+                // A bootstrapped member gets the 'existing' config; a new one starts with 'new' and is flipped later.
+                var configFile = new RemoteFile(spec.ConfigPath, bootstrapped ? spec.ConfigExisting : spec.ConfigNew, "600", "etcd", "etcd");
+                var state = await RemoteFiles.GetStateAsync(n.Host, files.Select(f => f.Path).Concat(new[] { spec.ConfigPath }), cancellation).ConfigureAwait(false);
+                var configState = state[spec.ConfigPath];
+                // A run that stopped before the flip left 'new' on a bootstrapped member: that is a flip, not a change.
+                var onlyStateDiffers = bootstrapped && configState.Exists && configState.Sha256 == RemoteFiles.Sha256Hex(spec.ConfigNew);
+                if (!onlyStateDiffers) files.Add(configFile);
+                var unitChanged = false;
+                var contentChanged = binaryChanged;
+                foreach (var f in files)
+                {
+                    if (f.Matches(state[f.Path])) continue;
+                    await RemoteFiles.WriteAsync(n.Host, f, cancellation).ConfigureAwait(false);
+                    n.Result.Changes.Add(f.Path);
+                    if (f.Path == spec.UnitPath) unitChanged = true;
+                    contentChanged |= state[f.Path].Sha256 != f.Sha256;
+                }
+
+                Report(n, "Enabling the service", 60);
+                var enable = new StringBuilder("set -e\n");
+                if (unitChanged) enable.Append("systemctl daemon-reload\n");
+                enable.Append($"if ! systemctl is-enabled --quiet {spec.UnitName}; then systemctl enable --quiet {spec.UnitName}; echo 'changed: service enabled'; fi\n");
+                var enableOutput = await n.Host.RunCheckedAsync(enable.ToString(), "enabling the etcd service", cancellation).ConfigureAwait(false);
+                if (enableOutput.Contains("changed: service enabled")) n.Result.Changes.Add("service enabled");
+
+                n.NeedsRestart = n.WasActive && (contentChanged || unitChanged);
+                n.Result.Version = spec.ReleaseVersion;
+                Report(n, "Prepared", 65);
+            }
+            catch (OperationCanceledException) { throw; }
+            catch (Exception ex)
+            {
+                Failures[spec.Member.Name] = ex;
+            }
+        }
+
+        private static async Task<Dictionary<string, string>> ProbeAsync(IRemoteHost host, NodeInstallSpec spec, CancellationToken cancellation)
+        {
+            var data = RemoteHostExtensions.Quote(spec.Cluster.DataDir + "/member");
+            var etcd = RemoteHostExtensions.Quote(spec.BinDir + "/etcd");
+            var script =
+                $"echo \"etcd=$({etcd} --version 2>/dev/null | sed -n 's/^etcd Version: //p')\"\n" +
+                $"echo \"active=$(systemctl is-active {spec.UnitName} 2>/dev/null)\"\n" +
+                $"if [ -d {data} ]; then echo bootstrapped=yes; else echo bootstrapped=no; fi\n" +
+                "echo \"arch=$(uname -m)\"\n";
+            var output = await host.RunCheckedAsync(script, "inspecting the host", cancellation).ConfigureAwait(false);
+            var values = new Dictionary<string, string>();
+            foreach (var line in output.Split('\n'))
+            {
+                var i = line.IndexOf('=');
+                if (i > 0) values[line.Substring(0, i).Trim()] = line.Substring(i + 1).Trim();
+            }
+            if (values.TryGetValue("arch", out var arch) && arch != "x86_64" && arch != "aarch64")
+                throw new EtcdOpsException("UnsupportedArchitecture", FailureKind.InvalidOperation,
+                    $"{host.Name}: the host's architecture is {arch}; etcd releases exist for amd64 (x86_64) and arm64 (aarch64).", host.Name);
+            return values;
+        }
+
+        private static Task InstallBinariesAsync(IRemoteHost host, NodeInstallSpec spec, CancellationToken cancellation)
+        {
+            var bin = RemoteHostExtensions.Quote(spec.BinDir);
+            // Streams the verified archive over the same connection; checks it again on the host; swaps each
+            // binary in by rename so a running etcd keeps its old inode until it restarts.
+            var script =
+                "set -e\n" +
+                "tmp=$(mktemp -d /var/tmp/etcdops.XXXXXX)\n" +
+                "trap 'rm -rf \"$tmp\"' EXIT\n" +
+                "cat > \"$tmp/etcd.tar.gz\"\n" +
+                $"echo \"{spec.ReleaseSha256}  $tmp/etcd.tar.gz\" | sha256sum -c --quiet - >/dev/null || {{ echo 'the archive arrived damaged' >&2; exit 1; }}\n" +
+                "mkdir \"$tmp/x\" && tar -xzf \"$tmp/etcd.tar.gz\" -C \"$tmp/x\" --strip-components=1\n" +
+                $"mkdir -p {bin}\n" +
+                "for b in etcd etcdctl etcdutl; do\n" +
+                "  [ -f \"$tmp/x/$b\" ] || continue\n" +
+                $"  install -m 0755 -o root -g root \"$tmp/x/$b\" {bin}/.$b.etcdops-new\n" +
+                $"  mv -f {bin}/.$b.etcdops-new {bin}/$b\n" +
+                "done\n" +
+                $"v=$({bin}/etcd --version | sed -n 's/^etcd Version: //p')\n" +
+                $"[ \"$v\" = '{spec.ReleaseVersion}' ] || {{ echo \"etcd --version says '$v', expected {spec.ReleaseVersion}\" >&2; exit 1; }}\n";
+            var archive = File.ReadAllBytes(spec.ReleaseArchivePath);
+            return host.RunCheckedAsync(script, $"installing etcd {spec.ReleaseVersion}", cancellation, archive);
+        }
+
+        private static string AccountScript(NodeInstallSpec spec)
+        {
+            var data = RemoteHostExtensions.Quote(spec.Cluster.DataDir);
+            var conf = RemoteHostExtensions.Quote(spec.ConfigDirectory);
+            return
+                "set -e\n" +
+                $"if ! getent group etcd >/dev/null; then groupadd --system -g {spec.EtcdGid} etcd; echo 'changed: group etcd ({spec.EtcdGid})'; fi\n" +
+                $"if ! id -u etcd >/dev/null 2>&1; then useradd --system -u {spec.EtcdUid} -g etcd -d {data} -s /bin/false -M -c 'etcd user' etcd; echo 'changed: user etcd ({spec.EtcdUid})'; fi\n" +
+                $"for d in {conf} {data}; do\n" +
+                "  if [ \"$(stat -c '%a %U %G' \"$d\" 2>/dev/null)\" != '700 etcd etcd' ]; then install -d -m 0700 -o etcd -g etcd \"$d\"; echo \"changed: directory $d\"; fi\n" +
+                "done\n";
+        }
+
+        private async Task FlipToExistingAsync(Node n, CancellationToken cancellation)
+        {
+            var target = new RemoteFile(n.Spec.ConfigPath, n.Spec.ConfigExisting, "600", "etcd", "etcd");
+            var state = await RemoteFiles.GetStateAsync(n.Host!, new[] { target.Path }, cancellation).ConfigureAwait(false);
+            if (target.Matches(state[target.Path])) return;
+            Report(n, "Setting initial-cluster-state: existing", 95);
+            await RemoteFiles.WriteAsync(n.Host!, target, cancellation).ConfigureAwait(false);
+            if (!n.Result.Changes.Contains(target.Path)) n.Result.Changes.Add(target.Path);
+        }
+
+        /// <summary>When the cluster does not come up, read each member's journal and say why in etcd's words.</summary>
+        private static async Task<EtcdOpsException> ExplainAsync(IEnumerable<Node> nodes, EtcdOpsException waitFailure, CancellationToken cancellation)
+        {
+            var text = new StringBuilder(waitFailure.Message);
+            foreach (var n in nodes)
+            {
+                var journal = await n.Host!.RunAsync($"journalctl -u {n.Spec.UnitName} -n 80 --no-pager -o cat 2>/dev/null; systemctl is-active {n.Spec.UnitName}", null, cancellation).ConfigureAwait(false);
+                var found = EtcdLogDiagnosis.Diagnose(journal.Output);
+                if (found.Count == 0 && journal.Output.TrimEnd().EndsWith("\nactive", StringComparison.Ordinal)) continue;
+                text.Append($"\n{n.Spec.DisplayName}: ");
+                text.Append(found.Count > 0
+                    ? string.Join(" ", found.Select(f => f.ToString()))
+                    : "no known cause in its journal; last lines:\n" + EtcdLogDiagnosis.Tail(journal.Output));
+            }
+            text.Append("\nSee the whole log with Get-EtcdNodeLog.");
+            return new EtcdOpsException("ClusterDidNotStart", FailureKind.OperationTimeout, text.ToString(), null, waitFailure);
+        }
+
+        private void Report(Node n, string phase, int percent) => _progress(new DeployProgress(n.Spec.Member.Name, phase, percent));
+
+        private sealed class Node
+        {
+            private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+            public Node(NodeInstallSpec spec)
+            {
+                Spec = spec;
+                Result = new EtcdNodeInstallResult { Name = spec.Member.Name, Address = spec.Member.Address, Version = spec.ReleaseVersion };
+            }
+
+            public NodeInstallSpec Spec { get; }
+            public EtcdNodeInstallResult Result { get; }
+            public IRemoteHost? Host { get; set; }
+            public bool WasActive { get; set; }
+            public bool NeedsRestart { get; set; }
+
+            public EtcdNodeInstallResult Finish()
+            {
+                Result.Changed = Result.Changes.Count > 0;
+                Result.Duration = _clock.Elapsed;
+                return Result;
+            }
+        }
+    }
+}

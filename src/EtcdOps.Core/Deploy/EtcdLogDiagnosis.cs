@@ -1,0 +1,75 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.RegularExpressions;
+
+namespace EtcdOps
+{
+    /// <summary>A known etcd failure found in a member's journal: what etcd said, why, and what to do.</summary>
+    public sealed class EtcdDiagnosis
+    {
+        public EtcdDiagnosis(string rule, string evidence, string cause, string fix)
+        {
+            Rule = rule; Evidence = evidence; Cause = cause; Fix = fix;
+        }
+
+        public string Rule { get; }
+        public string Evidence { get; }
+        public string Cause { get; }
+        public string Fix { get; }
+
+        public override string ToString() => $"{Cause} etcd said: \"{Evidence}\". Fix: {Fix}";
+    }
+
+    /// <summary>Maps etcd's own log messages (journalctl -u etcd) to causes and fixes.</summary>
+    public static class EtcdLogDiagnosis
+    {
+        private static readonly (string Rule, Regex Pattern, string Cause, string Fix)[] Known =
+        {
+            ("NameNotInInitialCluster", new Regex(@"couldn't find local name \\?""[^""\\]*\\?"" in the initial cluster configuration"),
+                "The member's name is missing from initial-cluster.",
+                "Make initial-cluster list every member as name=peer-URL with this member's exact name (New-EtcdConfig does this); check with Test-EtcdConfig."),
+            ("LogOutputsNotList", new Regex(@"cannot unmarshal string into Go struct field [^ ]*log-outputs of type \[\]string"),
+                "log-outputs is written as a string; etcd wants a YAML list.",
+                "Write log-outputs: [stderr] (or a '- /path' list item)."),
+            ("ListenUrlNotIp", new Regex(@"expected IP in URL for binding[^""\n]*"),
+                "A listen URL uses a DNS name; etcd binds only to IP addresses.",
+                "Use the member's IP in listen-client-urls and listen-peer-urls (DNS names may appear only in advertise URLs)."),
+            ("AlreadyBootstrapped", new Regex(@"member [0-9a-f]+ has already been bootstrapped"),
+                "The data directory already holds a member, but the config says initial-cluster-state: new for a cluster that exists.",
+                "Set initial-cluster-state: existing, or, if this member must start over, remove it from the cluster and clear its data directory."),
+            ("AddressInUse", new Regex(@"listen tcp [^ ]+: bind: address already in use"),
+                "Another process already listens on the member's client or peer port.",
+                "Stop the other process (ss -ltnp shows it) or choose other ports with -ClientPort/-PeerPort."),
+            ("CertificateNameMismatch", new Regex(@"x509: certificate is (valid for [^""]*|not valid for any names[^""]*)"),
+                "A certificate's SANs do not cover the address it is used on.",
+                "Issue the server and peer certificates with every member's IP (New-EtcdCertificateSet does), and check with Test-EtcdCertificateSet."),
+            ("UnknownAuthority", new Regex(@"x509: certificate signed by unknown authority[^""]*"),
+                "Members do not trust each other's certificates: they come from different CAs.",
+                "Issue all certificates from one CA and deploy the same ca.pem to every member."),
+            ("PermissionDenied", new Regex(@"open [^ ]+: permission denied"),
+                "etcd cannot read a file or directory it needs.",
+                "Key files and the data directory must belong to the etcd user (Install-EtcdNode sets this); check ownership and modes."),
+            ("FileMissing", new Regex(@"open [^ ]+: no such file or directory"),
+                "A file named in conf.yml is missing on the host.",
+                "Re-run Install-EtcdNode, which uploads every certificate the config names."),
+            ("ClusterIdMismatch", new Regex(@"request cluster ID mismatch[^""]*"),
+                "This member belongs to another cluster (different token or a stale data directory).",
+                "Give every member the same initial-cluster-token, and clear data directories left from an earlier cluster."),
+        };
+
+        public static IReadOnlyList<EtcdDiagnosis> Diagnose(string journal)
+        {
+            var found = new List<EtcdDiagnosis>();
+            foreach (var k in Known)
+            {
+                var m = k.Pattern.Match(journal);
+                if (m.Success) found.Add(new EtcdDiagnosis(k.Rule, m.Value.Replace("\\\"", "\""), k.Cause, k.Fix));
+            }
+            return found;
+        }
+
+        /// <summary>The last meaningful lines, for when no known message matches.</summary>
+        public static string Tail(string journal, int lines = 8) =>
+            string.Join("\n", journal.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).Reverse().Take(lines).Reverse());
+    }
+}

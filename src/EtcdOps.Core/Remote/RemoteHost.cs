@@ -1,0 +1,54 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace EtcdOps
+{
+    /// <summary>The outcome of one remote command.</summary>
+    public sealed class RemoteResult
+    {
+        public RemoteResult(int exitCode, string output, string error)
+        {
+            ExitCode = exitCode; Output = output; Error = error;
+        }
+
+        public int ExitCode { get; }
+        public string Output { get; }
+        public string Error { get; }
+        public bool Succeeded => ExitCode == 0;
+    }
+
+    /// <summary>
+    /// A host that runs shell scripts as root (directly or through sudo). SSH is the real implementation;
+    /// unit tests use a fake. Scripts run with /bin/sh; <paramref name="input"/> goes to the script's stdin.
+    /// </summary>
+    public interface IRemoteHost : IDisposable
+    {
+        /// <summary>How the host is named in messages, e.g. "etcd-1 (10.0.0.11)".</summary>
+        string Name { get; }
+
+        Task<RemoteResult> RunAsync(string script, byte[]? input, CancellationToken cancellation);
+    }
+
+    public static class RemoteHostExtensions
+    {
+        /// <summary>Runs a script and throws a RemoteCommandFailed error with its stderr when it fails.</summary>
+        public static async Task<string> RunCheckedAsync(this IRemoteHost host, string script, string what, CancellationToken cancellation, byte[]? input = null)
+        {
+            var result = await host.RunAsync(script, input, cancellation).ConfigureAwait(false);
+            if (!result.Succeeded)
+                throw new EtcdOpsException("RemoteCommandFailed", FailureKind.InvalidOperation,
+                    $"{host.Name}: {what} failed (exit {result.ExitCode}): {FirstLines(result.Error.Length > 0 ? result.Error : result.Output)}", host.Name);
+            return result.Output;
+        }
+
+        /// <summary>Quotes a value for /bin/sh.</summary>
+        public static string Quote(string value) => "'" + value.Replace("'", "'\\''") + "'";
+
+        private static string FirstLines(string text)
+        {
+            var t = text.Trim();
+            return t.Length > 600 ? t.Substring(0, 600) + " ..." : t;
+        }
+    }
+}

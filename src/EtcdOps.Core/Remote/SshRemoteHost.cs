@@ -1,0 +1,234 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
+namespace EtcdOps
+{
+    /// <summary>
+    /// One SSH connection to one host, used for every step on that host. Verifies the host key against
+    /// known_hosts before authenticating; runs scripts as root, through sudo when the user is not root.
+    /// </summary>
+    public sealed class SshRemoteHost : IRemoteHost
+    {
+        private static readonly object KnownHostsGate = new object();
+        private readonly SshClient _client;
+        private readonly SshOptions _options;
+        private readonly string _target;
+        private SudoMode _sudo = SudoMode.None;
+        private HostKeyVerdict _verdict = HostKeyVerdict.Unknown;
+        private string _fingerprint = "";
+
+        private enum SudoMode { None, NoPassword, Password }
+
+        private SshRemoteHost(string name, string target, SshOptions options, SshClient client)
+        {
+            Name = name; _target = target; _options = options; _client = client;
+        }
+
+        public string Name { get; }
+
+        public static async Task<SshRemoteHost> ConnectAsync(string name, string target, SshOptions options, CancellationToken cancellation)
+        {
+            var known = new KnownHosts(options.KnownHostsPath);
+            var auth = CreateAuthentication(options, name);
+            var info = new ConnectionInfo(target, options.Port, options.User, auth) { Timeout = options.ConnectTimeout };
+            PreferKnownKeyTypes(info, known.KnownKeyTypes(target, options.Port));
+            var client = new SshClient(info);
+            var host = new SshRemoteHost(name, target, options, client);
+            client.HostKeyReceived += (_, e) => host.OnHostKey(known, e);
+            try
+            {
+                await client.ConnectAsync(cancellation).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) { client.Dispose(); throw; }
+            catch (Exception ex) when (ex is SshConnectionException || ex is SshAuthenticationException || ex is SocketException || ex is SshOperationTimeoutException || ex is ProxyException)
+            {
+                client.Dispose();
+                throw host.ConnectFailure(ex);
+            }
+            await host.DetectSudoAsync(cancellation).ConfigureAwait(false);
+            return host;
+        }
+
+        private void OnHostKey(KnownHosts known, HostKeyEventArgs e)
+        {
+            var blob = e.HostKey;
+            var type = KeyTypeOf(blob);
+            _fingerprint = KnownHosts.Fingerprint(blob);
+            _verdict = known.Check(_target, _options.Port, type, blob);
+            switch (_options.HostKeyPolicy)
+            {
+                case HostKeyPolicy.Ignore:
+                    e.CanTrust = _verdict != HostKeyVerdict.Revoked;
+                    break;
+                case HostKeyPolicy.AcceptNew:
+                    e.CanTrust = _verdict == HostKeyVerdict.Trusted || _verdict == HostKeyVerdict.Unknown;
+                    if (_verdict == HostKeyVerdict.Unknown)
+                        lock (KnownHostsGate) known.Add(_target, _options.Port, type, blob);
+                    break;
+                default:
+                    e.CanTrust = _verdict == HostKeyVerdict.Trusted;
+                    break;
+            }
+        }
+
+        private EtcdOpsException ConnectFailure(Exception ex)
+        {
+            var where = KnownHosts.LookupName(_target, _options.Port);
+            if (ex is SshConnectionException && _verdict != HostKeyVerdict.Trusted && _options.HostKeyPolicy != HostKeyPolicy.Ignore || _verdict == HostKeyVerdict.Revoked)
+            {
+                switch (_verdict)
+                {
+                    case HostKeyVerdict.Changed:
+                        return new EtcdOpsException("HostKeyChanged", FailureKind.SecurityError,
+                            $"{Name}: the host key of {where} ({_fingerprint}) does not match {_options.KnownHostsPath}. Nothing was changed on the host. " +
+                            $"This could be a man-in-the-middle attack, or the host was reinstalled. Verify the new fingerprint out of band, then remove the old entry with: ssh-keygen -R '{where}'.", Name, ex);
+                    case HostKeyVerdict.Revoked:
+                        return new EtcdOpsException("HostKeyRevoked", FailureKind.SecurityError,
+                            $"{Name}: the host key of {where} ({_fingerprint}) is marked @revoked in {_options.KnownHostsPath}. Refusing to connect.", Name, ex);
+                    case HostKeyVerdict.Unknown when _fingerprint.Length > 0:
+                        return new EtcdOpsException("HostKeyUnknown", FailureKind.SecurityError,
+                            $"{Name}: {where} is not in {_options.KnownHostsPath} (its key is {_fingerprint}). Verify the fingerprint, then add it " +
+                            $"(ssh-keyscan -p {_options.Port} {_target} >> known_hosts), or pass -HostKeyPolicy AcceptNew to record it on first use.", Name, ex);
+                }
+            }
+            if (ex is SshAuthenticationException)
+                return new EtcdOpsException("SshAuthenticationFailed", FailureKind.SecurityError,
+                    $"{Name}: SSH login as '{_options.User}' on {where} was refused: {ex.Message}. Check -SshUser and -SshKeyPath (or the member's sshUser) and that the key is in the user's authorized_keys.", Name, ex);
+            if (ex is SshOperationTimeoutException)
+                return new EtcdOpsException("SshTimeout", FailureKind.OperationTimeout,
+                    $"{Name}: no SSH answer from {where} within {_options.ConnectTimeout.TotalSeconds:0} s. Check that the host is up and port {_options.Port} is reachable.", Name, ex);
+            return new EtcdOpsException("SshConnectFailed", FailureKind.ConnectionError,
+                $"{Name}: cannot connect to {where}: {ex.Message}. Check the address, -SshPort and that sshd is running.", Name, ex);
+        }
+
+        /// <summary>Non-root users work through sudo: without a password (sudo -n) or with the given one (sudo -S).</summary>
+        private async Task DetectSudoAsync(CancellationToken cancellation)
+        {
+            if (_options.User == "root") return;
+            var probe = await ExecAsync("sudo -n true", null, cancellation).ConfigureAwait(false);
+            if (probe.Succeeded) { _sudo = SudoMode.NoPassword; return; }
+            if (_options.Password == null)
+                throw new EtcdOpsException("SudoPasswordRequired", FailureKind.SecurityError,
+                    $"{Name}: '{_options.User}' needs a password for sudo. Pass -SshCredential with that user's password, or allow passwordless sudo for it.", Name);
+            var check = await ExecAsync("sudo -S -p '' -v", PasswordLine(), cancellation).ConfigureAwait(false);
+            if (!check.Succeeded)
+                throw new EtcdOpsException("SudoRefused", FailureKind.SecurityError,
+                    $"{Name}: sudo refused '{_options.User}' with the given password. Check the password in -SshCredential and that the user may use sudo.", Name);
+            _sudo = SudoMode.Password;
+        }
+
+        public async Task<RemoteResult> RunAsync(string script, byte[]? input, CancellationToken cancellation)
+        {
+            var wrapped = "sh -c " + RemoteHostExtensions.Quote(script);
+            switch (_sudo)
+            {
+                case SudoMode.NoPassword:
+                    return await ExecAsync("sudo -n " + wrapped, input, cancellation).ConfigureAwait(false);
+                case SudoMode.Password:
+                    // sudo reads the password line from stdin; the script gets the rest.
+                    var all = input == null ? PasswordLine() : Concat(PasswordLine(), input);
+                    try { return await ExecAsync("sudo -S -p '' " + wrapped, all, cancellation).ConfigureAwait(false); }
+                    finally { Array.Clear(all, 0, all.Length); }
+                default:
+                    return await ExecAsync(wrapped, input, cancellation).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<RemoteResult> ExecAsync(string command, byte[]? input, CancellationToken cancellation)
+        {
+            using var cmd = _client.CreateCommand(command);
+            var run = cmd.ExecuteAsync(cancellation);
+            using (var stdin = cmd.CreateInputStream())
+            {
+                if (input != null) await stdin.WriteAsync(input, 0, input.Length, cancellation).ConfigureAwait(false);
+            }
+            try
+            {
+                await run.ConfigureAwait(false);
+            }
+            catch (SshException ex) when (!(ex is SshOperationTimeoutException))
+            {
+                throw new EtcdOpsException("SshConnectionLost", FailureKind.ConnectionError, $"{Name}: the SSH connection failed: {ex.Message}", Name, ex);
+            }
+            return new RemoteResult(cmd.ExitStatus ?? -1, cmd.Result, cmd.Error);
+        }
+
+        private byte[] PasswordLine()
+        {
+            var ptr = Marshal.SecureStringToGlobalAllocUnicode(_options.Password!);
+            try
+            {
+                var text = Marshal.PtrToStringUni(ptr) + "\n";
+                return Encoding.UTF8.GetBytes(text);
+            }
+            finally { Marshal.ZeroFreeGlobalAllocUnicode(ptr); }
+        }
+
+        private static AuthenticationMethod[] CreateAuthentication(SshOptions options, string name)
+        {
+            if (!string.IsNullOrEmpty(options.KeyPath))
+            {
+                if (!File.Exists(options.KeyPath))
+                    throw new EtcdOpsException("SshKeyNotFound", FailureKind.ObjectNotFound,
+                        $"{name}: the SSH key '{options.KeyPath}' does not exist. Check -SshKeyPath.", options.KeyPath);
+                try
+                {
+                    return new AuthenticationMethod[] { new PrivateKeyAuthenticationMethod(options.User, new PrivateKeyFile(options.KeyPath!)) };
+                }
+                catch (SshException ex)
+                {
+                    throw new EtcdOpsException("SshKeyInvalid", FailureKind.InvalidData,
+                        $"{name}: cannot read the SSH key '{options.KeyPath}': {ex.Message}. EtcdOps reads unencrypted OpenSSH and PEM keys; use ssh-agent-free key files.", options.KeyPath, ex);
+                }
+            }
+            if (options.Password == null)
+                throw new EtcdOpsException("SshNoCredential", FailureKind.InvalidArgument,
+                    $"{name}: no way to log in. Give -SshKeyPath, or -SshCredential with a password.", name);
+            var ptr = Marshal.SecureStringToGlobalAllocUnicode(options.Password);
+            try { return new AuthenticationMethod[] { new PasswordAuthenticationMethod(options.User, Encoding.UTF8.GetBytes(Marshal.PtrToStringUni(ptr))) }; }
+            finally { Marshal.ZeroFreeGlobalAllocUnicode(ptr); }
+        }
+
+        /// <summary>Like OpenSSH: when known_hosts has keys for the host, ask only for those types so the check is meaningful.</summary>
+        private static void PreferKnownKeyTypes(ConnectionInfo info, System.Collections.Generic.IReadOnlyList<string> knownTypes)
+        {
+            if (knownTypes.Count == 0) return;
+            bool Wanted(string algorithm) => knownTypes.Any(t =>
+                t == algorithm || (t == "ssh-rsa" && algorithm.StartsWith("rsa-sha2-", StringComparison.Ordinal)));
+            var unwanted = info.HostKeyAlgorithms.Keys.Where(a => !Wanted(a)).ToList();
+            if (unwanted.Count == info.HostKeyAlgorithms.Count) return;
+            foreach (var a in unwanted) info.HostKeyAlgorithms.Remove(a);
+        }
+
+        /// <summary>The key type is the first string of the SSH public key blob.</summary>
+        private static string KeyTypeOf(byte[] blob)
+        {
+            if (blob.Length < 4) return "";
+            var len = (blob[0] << 24) | (blob[1] << 16) | (blob[2] << 8) | blob[3];
+            return len > 0 && len <= blob.Length - 4 ? Encoding.ASCII.GetString(blob, 4, len) : "";
+        }
+
+        private static byte[] Concat(byte[] a, byte[] b)
+        {
+            var r = new byte[a.Length + b.Length];
+            Buffer.BlockCopy(a, 0, r, 0, a.Length);
+            Buffer.BlockCopy(b, 0, r, a.Length, b.Length);
+            return r;
+        }
+
+        public void Dispose()
+        {
+            try { if (_client.IsConnected) _client.Disconnect(); } catch (Exception) { /* closing anyway */ }
+            _client.Dispose();
+        }
+    }
+}
