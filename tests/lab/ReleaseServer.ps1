@@ -1,0 +1,68 @@
+<#
+.SYNOPSIS
+    A minimal static HTTP server for the lab: serves a directory (the etcd release archives) read-only,
+    in the layout of the official release downloads, and logs one line per request.
+.DESCRIPTION
+    Started in the background by Lab.ps1 (which records its PID and stops it on Down). Only .NET's
+    HttpListener is used, so it runs wherever PowerShell 7 runs. Requests are served one at a time,
+    which is plenty for a lab. Log lines: "<utc time> <method> <path> <status> <bytes>", so tests can
+    count requests (e.g. to prove a cache hit made no download).
+#>
+param(
+    [Parameter(Mandatory)] [string] $Root,
+    [Parameter(Mandatory)] [string] $Prefix,   # e.g. http://10.231.0.1:8080/
+    [Parameter(Mandatory)] [string] $LogPath
+)
+$ErrorActionPreference = 'Stop'
+$rootFull = [IO.Path]::GetFullPath($Root).TrimEnd('/') + '/'
+$listener = [System.Net.HttpListener]::new()
+$listener.Prefixes.Add($Prefix)
+$listener.Start()
+[Console]::Out.WriteLine("ReleaseServer: serving $rootFull on $Prefix")
+
+function Write-RequestLog([string] $Method, [string] $Path, [int] $Status, [long] $Bytes) {
+    $line = "{0:o} {1} {2} {3} {4}" -f [DateTime]::UtcNow, $Method, $Path, $Status, $Bytes
+    [IO.File]::AppendAllText($LogPath, $line + "`n")
+}
+
+while ($listener.IsListening) {
+    $context = $listener.GetContext()
+    $request = $context.Request
+    $response = $context.Response
+    $path = [Uri]::UnescapeDataString($request.Url.AbsolutePath)
+    $status = 404
+    $bytes = 0L
+    try {
+        $full = [IO.Path]::GetFullPath((Join-Path $rootFull $path.TrimStart('/')))
+        $insideRoot = $full.StartsWith($rootFull, [StringComparison]::Ordinal)
+        if ($request.HttpMethod -notin 'GET', 'HEAD') {
+            $status = 405
+            $response.StatusCode = $status
+        }
+        elseif ($insideRoot -and [IO.File]::Exists($full)) {
+            $status = 200
+            $file = [IO.File]::OpenRead($full)
+            try {
+                $response.StatusCode = 200
+                $response.ContentType = 'application/octet-stream'
+                $response.ContentLength64 = $file.Length
+                if ($request.HttpMethod -eq 'GET') {
+                    $file.CopyTo($response.OutputStream)
+                    $bytes = $file.Length
+                }
+            }
+            finally { $file.Dispose() }
+        }
+        else {
+            $response.StatusCode = $status
+        }
+    }
+    catch {
+        # A client that hangs up mid-transfer must not stop the server.
+        [Console]::Error.WriteLine("ReleaseServer: $path : $($_.Exception.Message)")
+    }
+    finally {
+        try { $response.Close() } catch { $null = $_ }
+        Write-RequestLog $request.HttpMethod $path $status $bytes
+    }
+}
