@@ -139,7 +139,7 @@ namespace EtcdOps
 
         private static async Task<Dictionary<string, string>> ProbeAsync(IRemoteHost host, NodeInstallSpec spec, CancellationToken cancellation)
         {
-            var data = RemoteHostExtensions.Quote(spec.Cluster.DataDir + "/member");
+            var data = RemoteHostExtensions.Quote(spec.DataDir.TrimEnd('/') + "/member");
             var etcd = RemoteHostExtensions.Quote(spec.BinDir + "/etcd");
             var script =
                 $"echo \"etcd=$({etcd} --version 2>/dev/null | sed -n 's/^etcd Version: //p')\"\n" +
@@ -153,9 +153,14 @@ namespace EtcdOps
                 var i = line.IndexOf('=');
                 if (i > 0) values[line.Substring(0, i).Trim()] = line.Substring(i + 1).Trim();
             }
-            if (values.TryGetValue("arch", out var arch) && arch != "x86_64" && arch != "aarch64")
+            values.TryGetValue("arch", out var arch);
+            var releaseArch = arch == "x86_64" ? "amd64" : arch == "aarch64" ? "arm64" : null;
+            if (releaseArch == null)
                 throw new EtcdOpsException("UnsupportedArchitecture", FailureKind.InvalidOperation,
                     $"{host.Name}: the host's architecture is {arch}; etcd releases exist for amd64 (x86_64) and arm64 (aarch64).", host.Name);
+            if (releaseArch != spec.ReleaseArchitecture)
+                throw new EtcdOpsException("ArchitectureMismatch", FailureKind.InvalidOperation,
+                    $"{host.Name}: the host is {releaseArch} but the etcd release is linux-{spec.ReleaseArchitecture}. Pass a -Release for {releaseArch} (Save-EtcdRelease -Architecture {releaseArch}).", host.Name);
             return values;
         }
 
@@ -185,13 +190,13 @@ namespace EtcdOps
 
         private static string AccountScript(NodeInstallSpec spec)
         {
-            var data = RemoteHostExtensions.Quote(spec.Cluster.DataDir);
-            var conf = RemoteHostExtensions.Quote(spec.ConfigDirectory);
+            var data = RemoteHostExtensions.Quote(spec.DataDir);
+            var dirs = string.Join(" ", new[] { spec.ConfigDirectory, spec.DataDir }.Concat(spec.EtcdDirectories).Distinct().Select(RemoteHostExtensions.Quote));
             return
                 "set -e\n" +
                 $"if ! getent group etcd >/dev/null; then groupadd --system -g {spec.EtcdGid} etcd; echo 'changed: group etcd ({spec.EtcdGid})'; fi\n" +
                 $"if ! id -u etcd >/dev/null 2>&1; then useradd --system -u {spec.EtcdUid} -g etcd -d {data} -s /bin/false -M -c 'etcd user' etcd; echo 'changed: user etcd ({spec.EtcdUid})'; fi\n" +
-                $"for d in {conf} {data}; do\n" +
+                $"for d in {dirs}; do\n" +
                 "  if [ \"$(stat -c '%a %U %G' \"$d\" 2>/dev/null)\" != '700 etcd etcd' ]; then install -d -m 0700 -o etcd -g etcd \"$d\"; echo \"changed: directory $d\"; fi\n" +
                 "done\n";
         }

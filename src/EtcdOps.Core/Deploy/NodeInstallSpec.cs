@@ -11,7 +11,7 @@ namespace EtcdOps
 
         public NodeInstallSpec(EtcdCluster cluster, EtcdMember member)
         {
-            Cluster = cluster; Member = member;
+            Cluster = cluster; Member = member; DataDir = cluster.DataDir;
         }
 
         public EtcdCluster Cluster { get; }
@@ -35,7 +35,14 @@ namespace EtcdOps
         public int EtcdUid { get; set; } = DefaultEtcdId;
         public int EtcdGid { get; set; } = DefaultEtcdId;
 
+        /// <summary>The member's data directory (conf.yml's data-dir; the cluster's DataDir by default).</summary>
+        public string DataDir { get; set; } = EtcdCluster.DefaultDataDir;
+
+        /// <summary>Directories etcd must own (0700): the config directory, the data dir, a separate WAL dir.</summary>
+        public List<string> EtcdDirectories { get; } = new List<string>();
+
         public string ReleaseVersion { get; set; } = "";
+        public string ReleaseArchitecture { get; set; } = "amd64";
         public string ReleaseArchivePath { get; set; } = "";
         public string ReleaseSha256 { get; set; } = "";
 

@@ -1,0 +1,52 @@
+# Shared by the host-touching Pester files: a cluster of the lab's hosts, its certificates, and the SSH
+# parameters to reach them. Dot-source after common.ps1; call only when $env:ETCDOPS_LAB is set.
+. "$PSScriptRoot/LabInfo.ps1"
+. "$PSScriptRoot/../tools/LocalEtcd.ps1"
+
+function Get-LabClusterContext {
+    $lab = Get-LabInfo -Require
+    $pkiDir = Join-Path $lab.StateDir 'pki'
+    $cluster = New-EtcdCluster -Name lab -Version 3.5.16 -Token 'etcdops-lab-tests' -Member @(
+        $lab.Hosts | ForEach-Object { @{ Name = $_.Name; Address = $_.Address } }) -WarningAction SilentlyContinue
+    $pki = if (Test-Path (Join-Path $pkiDir 'ca.pem')) { Import-EtcdCertificateSet -Path $pkiDir }
+           else { $cluster | New-EtcdCertificateSet -Path $pkiDir }
+    $inventory = Join-Path $lab.StateDir 'lab-cluster.yml'
+    $cluster | Export-EtcdCluster -Path $inventory
+    [pscustomobject]@{
+        Lab            = $lab
+        InventoryPath  = $inventory
+        Cluster        = $cluster
+        Pki            = $pki
+        # What every host-touching cmdlet needs to reach the lab as root with strict host-key checking.
+        Ssh            = @{ SshKeyPath = $lab.KeyPath; KnownHostsPath = $lab.KnownHostsPath }
+        ReleaseBaseUrl = $lab.ReleaseBaseUrl
+        Etcdctl        = Get-EtcdBinary -Version 3.5.16 -Name etcdctl
+    }
+}
+
+# Deploys the lab cluster unless it is already healthy (Install-EtcdNode is idempotent, so this is cheap).
+function Initialize-LabCluster {
+    param([Parameter(Mandatory)] $Context)
+    $ssh = $Context.Ssh
+    $Context.Cluster | Install-EtcdNode -CertificateSet $Context.Pki -ReleaseBaseUrl $Context.ReleaseBaseUrl @ssh -ErrorAction Stop | Out-Null
+}
+
+# etcdctl (from the same release archive the hosts got) against the lab cluster.
+function Invoke-LabEtcdctl {
+    param([Parameter(Mandatory)] $Context, [Parameter(Mandatory)] [string[]] $Arguments, [switch] $NoClientCert, [string[]] $Endpoints = $Context.Cluster.ClientUrls)
+    $tls = @("--cacert=$($Context.Pki.CaCertificatePath)")
+    if (-not $NoClientCert) { $tls += "--cert=$($Context.Pki.ClientCertificatePath)", "--key=$($Context.Pki.ClientKeyPath)" }
+    $env:ETCDCTL_API = '3'
+    $out = & $Context.Etcdctl "--endpoints=$($Endpoints -join ',')" @tls '--dial-timeout=3s' '--command-timeout=5s' @Arguments 2>&1
+    [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out | Out-String) }
+}
+
+# systemd's InvocationID per host: unchanged IDs prove nothing was restarted.
+function Get-LabInvocationId {
+    param([Parameter(Mandatory)] $Context)
+    $ids = @{}
+    foreach ($h in $Context.Lab.Hosts) {
+        $ids[$h.Name] = (Invoke-LabSsh -Lab $Context.Lab -HostName $h.Name -Command 'systemctl show -p InvocationID --value etcd').Output.Trim()
+    }
+    $ids
+}
