@@ -83,22 +83,17 @@ namespace EtcdOps
         public static ConfigDocument Parse(string text, string source)
         {
             var doc = new ConfigDocument(source);
+            if (!CheckSyntax(text, doc)) return doc;
             var stream = new YamlStream();
             try
             {
                 stream.Load(new StringReader(text));
             }
-            catch (YamlException ex)
+            catch (Exception ex) when (ex is YamlException || ex is ArgumentException || ex is InvalidOperationException)
             {
+                // YamlDotNet reports a repeated mapping key as an ArgumentException.
                 doc.SyntaxError = Clean(ex.InnerException?.Message ?? ex.Message);
-                doc.ErrorLine = (int)ex.Start.Line;
-                doc.ErrorColumn = (int)ex.Start.Column;
-                return doc;
-            }
-            catch (ArgumentException ex)
-            {
-                // YamlDotNet reports a repeated mapping key this way.
-                doc.SyntaxError = Clean(ex.Message);
+                if (ex is YamlException y) { doc.ErrorLine = (int)y.Start.Line; doc.ErrorColumn = (int)y.Start.Column; }
                 return doc;
             }
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode s && IsNullScalar(s))
@@ -193,6 +188,35 @@ namespace EtcdOps
             {
                 return null;
             }
+        }
+
+        /// <summary>
+        /// Walks the parser events first: YamlDotNet's scanner can fail with a bare InvalidOperationException
+        /// (e.g. an unclosed '[' at the end of the file), and then the last good event still says where.
+        /// </summary>
+        private static bool CheckSyntax(string text, ConfigDocument doc)
+        {
+            var parser = new Parser(new StringReader(text));
+            Mark last = Mark.Empty;
+            try
+            {
+                while (parser.MoveNext())
+                    if (parser.Current != null) last = parser.Current.End;
+                return true;
+            }
+            catch (YamlException ex)
+            {
+                doc.SyntaxError = Clean(ex.InnerException?.Message ?? ex.Message);
+                doc.ErrorLine = (int)ex.Start.Line;
+                doc.ErrorColumn = (int)ex.Start.Column;
+            }
+            catch (InvalidOperationException)
+            {
+                doc.SyntaxError = "the YAML ends inside an unclosed '[', '{' or quote";
+                doc.ErrorLine = (int)Math.Max(1, last.Line);
+                doc.ErrorColumn = (int)Math.Max(1, last.Column);
+            }
+            return false;
         }
 
         private static string Clean(string message)

@@ -51,7 +51,7 @@ namespace EtcdOps
             ["logger"] = ConfigValueType.String, ["log-level"] = ConfigValueType.String, ["log-outputs"] = ConfigValueType.StringList,
             ["metrics"] = ConfigValueType.String, ["cipher-suites"] = ConfigValueType.StringList,
             ["tls-min-version"] = ConfigValueType.String, ["tls-max-version"] = ConfigValueType.String,
-            ["proxy"] = ConfigValueType.String, ["proxy-failure-wait"] = ConfigValueType.UInt, ["proxy-refresh-interval"] = ConfigValueType.UInt,
+            ["proxy-failure-wait"] = ConfigValueType.UInt, ["proxy-refresh-interval"] = ConfigValueType.UInt,
             ["proxy-dial-timeout"] = ConfigValueType.UInt, ["proxy-write-timeout"] = ConfigValueType.UInt, ["proxy-read-timeout"] = ConfigValueType.UInt,
             ["self-signed-cert-validity"] = ConfigValueType.UInt, ["enable-grpc-gateway"] = ConfigValueType.Bool,
             ["enable-log-rotation"] = ConfigValueType.Bool, ["unsafe-no-fsync"] = ConfigValueType.Bool,

@@ -133,7 +133,7 @@ namespace EtcdOps
                 {
                     var at = new ConfigValue(ConfigValueKind.Null, "", _doc.ErrorLine, _doc.ErrorColumn);
                     Error("YamlSyntax", null,
-                        $"{_doc.SyntaxError}. etcd refuses the file (\"error converting YAML to JSON: yaml: line {_doc.ErrorLine}: ...\"). " +
+                        $"{_doc.SyntaxError}. etcd refuses the file ('error converting YAML to JSON: yaml: line {_doc.ErrorLine}: ...'). " +
                         "Fix the YAML there: indent with spaces, quote values that contain ': ', '#' or start with '[', '{', '*' or '&'.", at);
                     return;
                 }
@@ -235,7 +235,7 @@ namespace EtcdOps
 
                 void Report(ConfigValue at, string kind, string goType, string hint) =>
                     Error("TypeMismatch", key,
-                        $"{Etcd} refuses the file: \"json: cannot unmarshal {kind} into Go struct field {goField} of type {goType}\". {hint}", at);
+                        $"{Etcd} refuses the file: 'json: cannot unmarshal {kind} into Go struct field {goField} of type {goType}'. {hint}", at);
             }
 
             private static bool IsUnsigned(ConfigValueType t) => t == ConfigValueType.UInt || t == ConfigValueType.UInt32 || t == ConfigValueType.UInt64;
@@ -254,12 +254,12 @@ namespace EtcdOps
                 Result.Name = name;
                 Result.Token = GoodString("initial-cluster-token");
                 if (nameValue == null && !_typeErrors.Contains("name"))
-                    Warn("MissingName", "name", $"name is not set, so etcd calls this member \"default\". Set name to the member's name, as listed in initial-cluster.");
+                    Warn("MissingName", "name", $"name is not set, so etcd calls this member 'default'. Set name to the member's name, as listed in initial-cluster.");
 
                 var state = GoodString("initial-cluster-state");
                 if (state != null && state != EtcdConfigOptions.StateNew && state != EtcdConfigOptions.StateExisting)
                     Error("InvalidClusterState", "initial-cluster-state",
-                        $"{Etcd} refuses the file: \"unexpected clusterState \\\"{state}\\\"\". Use new for the first start of a new cluster, existing afterwards or when joining.", Good("initial-cluster-state"));
+                        $"{Etcd} refuses the file: 'unexpected clusterState \"{state}\"'. Use new for the first start of a new cluster, existing afterwards or when joining.", Good("initial-cluster-state"));
                 var isNew = state == null || state == EtcdConfigOptions.StateNew;
 
                 if (GoodString("discovery") is { Length: > 0 } || GoodString("discovery-srv") is { Length: > 0 }) return;
@@ -292,7 +292,7 @@ namespace EtcdOps
 
                 foreach (var dup in entries.GroupBy(e => e.Value, StringComparer.Ordinal).Where(g => g.Count() > 1))
                     Error("DuplicateUrl", "initial-cluster",
-                        $"{Etcd} refuses to start: \"initial cluster {ic} has duplicate url\". {string.Join(" and ", dup.Select(d => d.Key))} both use {dup.Key}; give every member its own peer URL.", icValue);
+                        $"{Etcd} refuses to start: 'initial cluster {ic} has duplicate url'. {string.Join(" and ", dup.Select(d => d.Key))} both use {dup.Key}; give every member its own peer URL.", icValue);
                 foreach (var dup in entries.GroupBy(e => e.Key, StringComparer.Ordinal).Where(g => g.Count() > 1))
                     Error("DuplicateMemberName", "initial-cluster",
                         $"'{dup.Key}' appears {dup.Count()} times in initial-cluster; etcd reads that as one member with {dup.Count()} peer URLs, not {dup.Count()} members. Give every member its own name.", icValue);
@@ -301,7 +301,7 @@ namespace EtcdOps
                 if (mine.Count == 0)
                 {
                     Error("NameNotInInitialCluster", "name",
-                        $"{Etcd} refuses to start: \"couldn't find local name \\\"{name}\\\" in the initial cluster configuration\". Add {name}=<its peer URL> to initial-cluster, or set name to one of: {string.Join(", ", entries.Select(e => e.Key).Distinct())}.",
+                        $"{Etcd} refuses to start: 'couldn't find local name \"{name}\" in the initial cluster configuration'. Add {name}=<its peer URL> to initial-cluster, or set name to one of: {string.Join(", ", entries.Select(e => e.Key).Distinct())}.",
                         nameValue ?? icValue);
                     return;
                 }
@@ -318,7 +318,7 @@ namespace EtcdOps
                         ? $"--initial-cluster has {name}={missing} but missing from --initial-advertise-peer-urls={string.Join(",", advertised)}"
                         : $"--initial-advertise-peer-urls has {extra} but missing from --initial-cluster={ic}";
                     var fix = $"Make initial-advertise-peer-urls exactly the URL(s) initial-cluster gives for {name}: {string.Join(",", mine)}.";
-                    if (isNew) Error("AdvertisePeerUrlMismatch", "initial-advertise-peer-urls", $"{Etcd} refuses to start a new cluster: \"{said}\". {fix}", advValue ?? icValue);
+                    if (isNew) Error("AdvertisePeerUrlMismatch", "initial-advertise-peer-urls", $"{Etcd} refuses to start a new cluster: '{said}'. {fix}", advValue ?? icValue);
                     else Warn("AdvertisePeerUrlMismatch", "initial-advertise-peer-urls", $"initial-advertise-peer-urls does not match initial-cluster ({said}). {fix}", advValue ?? icValue);
                 }
             }
@@ -350,14 +350,14 @@ namespace EtcdOps
                 {
                     var said = url.Length > 0 && char.IsLetter(url[0]) || !url.Contains(":")
                         ? $"URL scheme must be http, https, unix, or unixs: {url}"
-                        : $"parse \\\"{url}\\\": first path segment in URL cannot contain colon";
-                    Error("UrlWithoutScheme", key, $"{Etcd} refuses the file: \"{prefix}{said}\". Write the URL with its scheme and port, e.g. https://{url.Split(':')[0]}:2379.", at);
+                        : $"parse \"{url}\": first path segment in URL cannot contain colon";
+                    Error("UrlWithoutScheme", key, $"{Etcd} refuses the file: '{prefix}{said}'. Write the URL with its scheme and port, e.g. https://{url.Split(':')[0]}:2379.", at);
                     return;
                 }
                 var scheme = url.Substring(0, schemeEnd);
                 if (scheme != "http" && scheme != "https" && scheme != "unix" && scheme != "unixs")
                 {
-                    Error("InvalidUrlScheme", key, $"{Etcd} refuses the file: \"{prefix}URL scheme must be http, https, unix, or unixs: {url}\". Use https.", at);
+                    Error("InvalidUrlScheme", key, $"{Etcd} refuses the file: '{prefix}URL scheme must be http, https, unix, or unixs: {url}'. Use https.", at);
                     return;
                 }
                 if (scheme.StartsWith("unix", StringComparison.Ordinal)) return;
@@ -366,17 +366,17 @@ namespace EtcdOps
                 var hostPort = slash >= 0 ? rest.Substring(0, slash) : rest;
                 if (!TrySplitHostPort(hostPort, out var host, out var port))
                 {
-                    Error("UrlWithoutPort", key, $"{Etcd} refuses the file: \"{prefix}URL address does not have the form \\\"host:port\\\": {url}\". Add the port, e.g. {scheme}://{hostPort}:{(key.Contains("peer") ? 2380 : 2379)}.", at);
+                    Error("UrlWithoutPort", key, $"{Etcd} refuses the file: '{prefix}URL address does not have the form \"host:port\": {url}'. Add the port, e.g. {scheme}://{hostPort}:{(key.Contains("peer") ? 2380 : 2379)}.", at);
                     return;
                 }
                 if (slash >= 0)
                 {
-                    Error("UrlWithPath", key, $"{Etcd} refuses the file: \"{prefix}URL must not contain a path: {url}\". Remove everything after the port.", at);
+                    Error("UrlWithPath", key, $"{Etcd} refuses the file: '{prefix}URL must not contain a path: {url}'. Remove everything after the port.", at);
                     return;
                 }
                 if (binding && host != "localhost" && !IPAddress.TryParse(host, out _))
                     Error("DnsNameInListenUrl", key,
-                        $"{Etcd} refuses the file: \"expected IP in URL for binding ({url})\". etcd binds only to IP addresses: put the host's IP into {key} (DNS names belong in advertise URLs only).", at);
+                        $"{Etcd} refuses the file: 'expected IP in URL for binding ({url})'. etcd binds only to IP addresses: put the host's IP into {key} (DNS names belong in advertise URLs only).", at);
                 if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var p) || p > 65535)
                     Error("InvalidUrlPort", key, $"'{port}' in {url} is not a TCP port. Use 1-65535.", at);
             }
@@ -406,15 +406,15 @@ namespace EtcdOps
                 var hb = Whole("heartbeat-interval") ?? EtcdConfigOptions.DefaultHeartbeatInterval;
                 var el = Whole("election-timeout") ?? EtcdConfigOptions.DefaultElectionTimeout;
                 if (hb == 0)
-                    Error("HeartbeatInterval", "heartbeat-interval", $"{Etcd} refuses the file: \"--heartbeat-interval must be >0 (set to 0ms)\". Use etcd's default 100 (milliseconds), or about the round-trip time between members.", Good("heartbeat-interval"));
+                    Error("HeartbeatInterval", "heartbeat-interval", $"{Etcd} refuses the file: '--heartbeat-interval must be >0 (set to 0ms)'. Use etcd's default 100 (milliseconds), or about the round-trip time between members.", Good("heartbeat-interval"));
                 else if (el == 0)
-                    Error("ElectionTimeout", "election-timeout", $"{Etcd} refuses the file: \"--election-timeout must be >0 (set to 0ms)\". Use etcd's default 1000 (milliseconds).", Good("election-timeout"));
+                    Error("ElectionTimeout", "election-timeout", $"{Etcd} refuses the file: '--election-timeout must be >0 (set to 0ms)'. Use etcd's default 1000 (milliseconds).", Good("election-timeout"));
                 else if (5 * (decimal)hb > el)
                     Error("ElectionTimeoutTooShort", "election-timeout",
-                        $"{Etcd} refuses the file: \"--election-timeout[{el}ms] should be at least as 5 times as --heartbeat-interval[{hb}ms]\". Raise election-timeout to at least {5 * (decimal)hb} (10 times the heartbeat is usual) or lower heartbeat-interval.",
+                        $"{Etcd} refuses the file: '--election-timeout[{el}ms] should be at least as 5 times as --heartbeat-interval[{hb}ms]'. Raise election-timeout to at least {5 * (decimal)hb} (10 times the heartbeat is usual) or lower heartbeat-interval.",
                         Good("election-timeout") ?? Good("heartbeat-interval"));
                 if (el > MaxElectionMs)
-                    Error("ElectionTimeoutTooLong", "election-timeout", $"{Etcd} refuses the file: \"--election-timeout[{el}ms] is too long, and should be set less than {MaxElectionMs}ms\". Use at most {MaxElectionMs}.", Good("election-timeout"));
+                    Error("ElectionTimeoutTooLong", "election-timeout", $"{Etcd} refuses the file: '--election-timeout[{el}ms] is too long, and should be set less than {MaxElectionMs}ms'. Use at most {MaxElectionMs}.", Good("election-timeout"));
 
                 if (Whole("quota-backend-bytes") is long quota && quota > EightGiB)
                     Warn("QuotaAboveRecommended", "quota-backend-bytes",
@@ -422,13 +422,13 @@ namespace EtcdOps
 
                 var mode = GoodString("auto-compaction-mode");
                 if (mode != null && mode != "periodic" && mode != "revision")
-                    Error("AutoCompactionMode", "auto-compaction-mode", $"{Etcd} refuses the file: \"unknown auto-compaction-mode \\\"{mode}\\\"\". Use periodic or revision.", Good("auto-compaction-mode"));
+                    Error("AutoCompactionMode", "auto-compaction-mode", $"{Etcd} refuses the file: 'unknown auto-compaction-mode \"{mode}\"'. Use periodic or revision.", Good("auto-compaction-mode"));
                 var retention = GoodString("auto-compaction-retention");
                 if (!string.IsNullOrEmpty(retention) && !(int.TryParse(retention, NumberStyles.None, CultureInfo.InvariantCulture, out _)) && retention != "0" && !Duration.IsMatch(retention!))
                 {
                     var why = Regex.IsMatch(retention!, @"^[-+]?[0-9.]+$") ? "missing unit in duration" : "invalid duration";
                     Error("AutoCompactionRetention", "auto-compaction-retention",
-                        $"{Etcd} refuses to start: \"error parsing CompactionRetention: time: {why} \\\"{retention}\\\"\". Give hours as a number ('1'), a duration such as '30m', or a revision count in revision mode.", Good("auto-compaction-retention"));
+                        $"{Etcd} refuses to start: 'error parsing CompactionRetention: time: {why} \"{retention}\"'. Give hours as a number ('1'), a duration such as '30m', or a revision count in revision mode.", Good("auto-compaction-retention"));
                 }
                 if (Good("data-dir") == null && !_typeErrors.Contains("data-dir"))
                     Warn("MissingDataDir", "data-dir", $"data-dir is not set, so etcd keeps its data in '{Result.Name}.etcd' under its working directory. Set data-dir, e.g. /var/lib/etcd.");
@@ -439,16 +439,16 @@ namespace EtcdOps
                 var level = GoodString("log-level");
                 if (level != null && !LogLevels.Contains(level))
                 {
-                    var said = _version.AtLeast(3, 5) ? $"panic: unrecognized level: \\\"{level}\\\"" : $"panic: unknown level \\\"{level}\\\"";
-                    Error("LogLevel", "log-level", $"{Etcd} crashes at start: \"{said}\". Use debug, info, warn, error, panic or fatal.", Good("log-level"));
+                    var said = _version.AtLeast(3, 5) ? $"panic: unrecognized level: \"{level}\"" : $"panic: unknown level \"{level}\"";
+                    Error("LogLevel", "log-level", $"{Etcd} crashes at start: '{said}'. Use debug, info, warn, error, panic or fatal.", Good("log-level"));
                 }
                 var logger = GoodString("logger");
                 if (logger != null)
                 {
                     if (_version.AtLeast(3, 5) && logger == "capnslog")
-                        Error("Logger", "logger", $"{Etcd} refuses the file: \"--logger=capnslog is removed in v3.5\". Use logger: zap (or remove the line).", Good("logger"));
+                        Error("Logger", "logger", $"{Etcd} refuses the file: '--logger=capnslog is removed in v3.5'. Use logger: zap (or remove the line).", Good("logger"));
                     else if (logger != "zap" && logger != "capnslog")
-                        Error("Logger", "logger", $"{Etcd} refuses the file: unknown logger option \"{logger}\". Use logger: zap.", Good("logger"));
+                        Error("Logger", "logger", $"{Etcd} refuses the file: unknown logger option '{logger}'. Use logger: zap.", Good("logger"));
                 }
                 var outputsValue = Good("log-outputs");
                 if (outputsValue?.Kind != ConfigValueKind.List) return;
@@ -457,12 +457,12 @@ namespace EtcdOps
                 if (capnslog)
                 {
                     if (outputs.Count != 1)
-                        Error("LogOutputs", "log-outputs", $"{Etcd} refuses the file: \"--logger=capnslog supports only 1 value in '--log-outputs', got [{string.Join(" ", outputs.Select(o => "\\\"" + o + "\\\""))}]\". Add logger: zap (etcd 3.4's default logger capnslog takes a single output).", outputsValue);
+                        Error("LogOutputs", "log-outputs", $"{Etcd} refuses the file: '--logger=capnslog supports only 1 value in '--log-outputs', got [{string.Join(" ", outputs.Select(o => "\"" + o + "\""))}]'. Add logger: zap (etcd 3.4's default logger capnslog takes a single output).", outputsValue);
                     else if (outputs[0] != "default" && outputs[0] != "stderr" && outputs[0] != "stdout")
-                        Error("LogOutputs", "log-outputs", $"{Etcd} refuses the file: \"unknown log-output \\\"{outputs[0]}\\\" (only supports \\\"default\\\", \\\"stderr\\\", \\\"stdout\\\")\". Add logger: zap to write to a file with etcd 3.4.", outputsValue);
+                        Error("LogOutputs", "log-outputs", $"{Etcd} refuses the file: 'unknown log-output \"{outputs[0]}\" (only supports \"default\", \"stderr\", \"stdout\")'. Add logger: zap to write to a file with etcd 3.4.", outputsValue);
                 }
                 else if (outputs.Count > 1 && outputs.Contains("default"))
-                    Error("LogOutputsDefaultMixed", "log-outputs", $"{Etcd} refuses the file: \"multi logoutput for \\\"default\\\" is not supported yet\". Use stderr instead of default next to other outputs.", outputsValue);
+                    Error("LogOutputsDefaultMixed", "log-outputs", $"{Etcd} refuses the file: 'multi logoutput for \"default\" is not supported yet'. Use stderr instead of default next to other outputs.", outputsValue);
             }
 
             private void CheckTls()
@@ -473,7 +473,7 @@ namespace EtcdOps
                     var v = GoodString(key);
                     if (v == null || v.Length == 0) continue;
                     if (v != "TLS1.2" && v != "TLS1.3")
-                        Error("TlsVersion", key, $"{Etcd} refuses the file: \"unexpected TLS version \\\"{v}\\\" (must be one of: TLS1.2, TLS1.3)\". Use TLS1.2 or TLS1.3.", Good(key));
+                        Error("TlsVersion", key, $"{Etcd} refuses the file: 'unexpected TLS version \"{v}\" (must be one of: TLS1.2, TLS1.3)'. Use TLS1.2 or TLS1.3.", Good(key));
                     else if (key == "tls-min-version") min = v;
                 }
                 var max = GoodString("tls-max-version");
@@ -484,11 +484,11 @@ namespace EtcdOps
                 if (suitesValue?.Kind != ConfigValueKind.List) return;
                 var suites = suitesValue.Items.Where(i => i.Kind == ConfigValueKind.String).Select(i => i.Text).ToList();
                 if (suites.Count > 0 && (min == "TLS1.3" && (max == null || max == "TLS1.3")))
-                    Error("CipherSuitesWithTls13", "cipher-suites", $"{Etcd} refuses the file: \"cipher suites cannot be configured when only TLS1.3 is enabled\". Remove cipher-suites (TLS 1.3 suites are fixed), or set tls-min-version: TLS1.2.", suitesValue);
+                    Error("CipherSuitesWithTls13", "cipher-suites", $"{Etcd} refuses the file: 'cipher suites cannot be configured when only TLS1.3 is enabled'. Remove cipher-suites (TLS 1.3 suites are fixed), or set tls-min-version: TLS1.2.", suitesValue);
                 foreach (var suite in suites)
                 {
                     if (!GoSuites.Contains(suite))
-                        Error("UnknownCipherSuite", "cipher-suites", $"{Etcd} refuses to start: \"unexpected TLS cipher suite \\\"{suite}\\\"\". Use Go's names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256.", suitesValue);
+                        Error("UnknownCipherSuite", "cipher-suites", $"{Etcd} refuses to start: 'unexpected TLS cipher suite \"{suite}\"'. Use Go's names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256.", suitesValue);
                     else if (Tls13Suites.Contains(suite))
                         Warn("Tls13CipherSuite", "cipher-suites", $"{suite} is a TLS 1.3 suite; Go always enables those and ignores them in cipher-suites, so this entry has no effect.", suitesValue);
                     else if (WeakSuites.Contains(suite))
@@ -501,7 +501,7 @@ namespace EtcdOps
                 if (EtcdConfigSchema.IsKnown("proxy", _version) && _doc.Get("proxy") is { } proxy)
                 {
                     if (proxy.Kind != ConfigValueKind.String || (proxy.Text != "off" && proxy.Text != "readonly" && proxy.Text != "on"))
-                        Error("ProxyValue", "proxy", $"{Etcd} refuses the file: \"unexpected error setting up proxyFlag: invalid value\". Quote it: proxy: 'off' (unquoted off is a YAML boolean), or remove the line.", proxy);
+                        Error("ProxyValue", "proxy", $"{Etcd} refuses the file: 'unexpected error setting up proxyFlag: invalid value'. Quote it: proxy: 'off' (unquoted off is a YAML boolean), or remove the line.", proxy);
                     else if (proxy.Text != "off")
                         Warn("ProxyEnabled", "proxy", $"proxy: {proxy.Text} makes etcd run as a v2 proxy, not as a cluster member. Use proxy: 'off'.", proxy);
                 }
@@ -572,7 +572,7 @@ namespace EtcdOps
             {
                 foreach (var d in docs.Where(d => d != reference && d.InitialCluster != null && !SameCluster(d, reference)))
                     Add(FindingSeverity.Error, "InitialClusterMismatch", d.Target, "initial-cluster",
-                        $"initial-cluster differs from {reference.Target}'s ({d.InitialCluster} vs {reference.InitialCluster}). Every member of a new cluster must be given the same initial-cluster, or they form different clusters (\"member count is unequal\").");
+                        $"initial-cluster differs from {reference.Target}'s ({d.InitialCluster} vs {reference.InitialCluster}). Every member of a new cluster must be given the same initial-cluster, or they form different clusters ('member count is unequal').");
                 var names = reference.InitialClusterEntries.Select(e => e.Key).Distinct().ToList();
                 if (names.Count % 2 == 0 && names.Count > 0)
                     Add(FindingSeverity.Warning, "EvenMemberCount", reference.Target, "initial-cluster",
@@ -586,7 +586,7 @@ namespace EtcdOps
             var withToken = docs.Where(d => d.Token != null).ToList();
             foreach (var d in withToken.Where(d => d.Token != withToken[0].Token))
                 Add(FindingSeverity.Error, "TokenMismatch", d.Target, "initial-cluster-token",
-                    $"initial-cluster-token '{d.Token}' differs from {withToken[0].Target}'s '{withToken[0].Token}'. Members with different tokens refuse each other (\"cluster ID mismatch\"); use one token for the whole cluster.");
+                    $"initial-cluster-token '{d.Token}' differs from {withToken[0].Target}'s '{withToken[0].Token}'. Members with different tokens refuse each other ('cluster ID mismatch'); use one token for the whole cluster.");
 
             foreach (var (key, select) in new (string, Func<CheckedDocument, List<string>>)[]
                      { ("initial-advertise-peer-urls", d => d.AdvertisePeerUrls), ("advertise-client-urls", d => d.AdvertiseClientUrls) })
