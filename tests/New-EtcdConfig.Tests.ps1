@@ -6,7 +6,13 @@ BeforeAll {
     $script:Pki = Join-Path $Work 'pki'
     & bash (Join-Path $PSScriptRoot 'tools/new-cfssl-pki.sh') $Pki m1=127.0.4.1 m2=127.0.4.2 m3=127.0.4.3
     if ($LASTEXITCODE -ne 0) { throw 'new-cfssl-pki.sh failed' }
-    $script:Set = [EtcdOps.EtcdCertificateSet]::new($Pki, [string[]]@('m1', 'm2', 'm3'))
+    # The module lives in its own load context, so its types are reached through an object it returned.
+    function New-TestCertificateSet([string[]] $Names) {
+        $core = (New-EtcdCluster -Name probe -Member @{ Name = 'a'; Address = '10.0.0.1' }).GetType().Assembly
+        $type = $core.GetType('EtcdOps.EtcdCertificateSet')
+        $type::new($Pki, $Names, 'client')
+    }
+    $script:Set = New-TestCertificateSet 'm1', 'm2', 'm3'
 
     function New-GuideCluster([string] $Version) {
         New-EtcdCluster -Name staging -Version $Version -Token 'etcd-staging-golden' -Member @(
@@ -28,6 +34,8 @@ BeforeAll {
         $file
     }
 }
+
+BeforeDiscovery { . "$PSScriptRoot/tools/LocalEtcd.ps1" }
 
 AfterAll { Remove-Item $Work -Recurse -Force -ErrorAction SilentlyContinue }
 
@@ -123,7 +131,7 @@ Describe 'New-EtcdConfig' {
     }
 
     It 'refuses a certificate set without the member''s peer certificate' {
-        $partial = [EtcdOps.EtcdCertificateSet]::new($Pki, [string[]]@('m1', 'm2'))
+        $partial = New-TestCertificateSet 'm1', 'm2'
         { New-LoopbackCluster 3.5.16 | New-EtcdConfig -CertificateSet $partial -ErrorAction Stop } | Should -Throw -ErrorId 'MissingPeerCertificate,*'
     }
 
@@ -162,7 +170,8 @@ Describe 'New-EtcdConfig output on real etcd' -Skip:(-not (Test-EtcdAvailable)) 
             do { Start-Sleep -Milliseconds 500; $health = Invoke-Etcdctl -Cluster $local -Arguments @('endpoint', 'health') }
             while ($health.ExitCode -ne 0 -and [DateTime]::UtcNow -lt $deadline)
             $health.ExitCode | Should -Be 0 -Because $health.Output
-            (Invoke-Etcdctl -Cluster $local -Arguments @('member', 'list')).Output | Should -Match 'm1.*m2.*m3|m\d.*m\d.*m\d'
+            $members = (Invoke-Etcdctl -Cluster $local -Arguments @('member', 'list')).Output
+            foreach ($m in 'm1', 'm2', 'm3') { $members | Should -Match ", started, $m, https://" }
             # The client certificate is required: without it etcd refuses the request.
             (Invoke-Etcdctl -Cluster $local -Arguments @('endpoint', 'health') -NoClientCert).ExitCode | Should -Not -Be 0
         }
