@@ -113,7 +113,12 @@ namespace EtcdOps
             }
             foreach (var entry in root.Children)
             {
-                var key = entry.Key is YamlScalarNode k ? k.Value ?? "" : entry.Key.ToString();
+                if (!(entry.Key is YamlScalarNode k))
+                {
+                    doc.ShapeError = $"line {entry.Key.Start.Line}: a key is a list or mapping; etcd's keys are plain names such as data-dir";
+                    return doc;
+                }
+                var key = k.Value ?? "";
                 doc.Keys[key] = Convert(entry.Value);
             }
             return doc;
