@@ -1,0 +1,182 @@
+BeforeAll {
+    . "$PSScriptRoot/common.ps1"
+    . "$PSScriptRoot/tools/LocalEtcd.ps1"
+    $script:Golden = Join-Path $PSScriptRoot 'config-corpus/golden'
+    $script:Work = New-TestDirectory
+    $script:Pki = Join-Path $Work 'pki'
+    & bash (Join-Path $PSScriptRoot 'tools/new-cfssl-pki.sh') $Pki m1=127.0.4.1 m2=127.0.4.2 m3=127.0.4.3
+    if ($LASTEXITCODE -ne 0) { throw 'new-cfssl-pki.sh failed' }
+    # The module lives in its own load context, so its types are reached through an object it returned.
+    function New-TestCertificateSet([string[]] $Names) {
+        $core = (New-EtcdCluster -Name probe -Member @{ Name = 'a'; Address = '10.0.0.1' }).GetType().Assembly
+        $type = $core.GetType('EtcdOps.EtcdCertificateSet')
+        $type::new($Pki, $Names, 'client')
+    }
+    $script:Set = New-TestCertificateSet 'm1', 'm2', 'm3'
+
+    function New-GuideCluster([string] $Version) {
+        New-EtcdCluster -Name staging -Version $Version -Token 'etcd-staging-golden' -Member @(
+            @{ Name = 'z-b-data-1'; Address = '192.168.6.204' }
+            @{ Name = 'z-b-data-2'; Address = '192.168.6.205' }
+            @{ Name = 'z-b-data-3'; Address = '192.168.6.206' })
+    }
+    function New-LoopbackCluster([string] $Version) {
+        New-EtcdCluster -Name loop -Version $Version -Member @(
+            @{ Name = 'm1'; Address = '127.0.4.1' }, @{ Name = 'm2'; Address = '127.0.4.2' }, @{ Name = 'm3'; Address = '127.0.4.3' })
+    }
+    # The rendered conf.yml with its own empty data dir: the only change the oracle makes.
+    function Save-WithDataDir($Config) {
+        $data = Join-Path $Work ('data-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory $data | Out-Null
+        & chmod 700 $data
+        $file = "$data.yml"
+        $Config.Yaml.Replace('/var/lib/etcd-rebase', $data) | Set-Content -Path $file -NoNewline
+        $file
+    }
+}
+
+BeforeDiscovery { . "$PSScriptRoot/tools/LocalEtcd.ps1" }
+
+AfterAll { Remove-Item $Work -Recurse -Force -ErrorAction SilentlyContinue }
+
+Describe 'New-EtcdConfig' {
+    It 'matches the golden files for etcd <Series>' -TestCases @(@{ Series = '3.4'; Version = '3.4.23' }, @{ Series = '3.5'; Version = '3.5.16' }) {
+        param($Series, $Version)
+        $configs = @(New-GuideCluster $Version | New-EtcdConfig)
+        $configs.Count | Should -Be 3
+        foreach ($c in $configs) {
+            $dir = Join-Path $Golden "$Series/$($c.Member.Name)"
+            $c.Yaml | Should -BeExactly (Get-Content (Join-Path $dir 'conf.yml') -Raw)
+            $c.SystemdUnit | Should -BeExactly (Get-Content (Join-Path $dir 'etcd.service') -Raw)
+        }
+    }
+
+    It 'returns one EtcdNodeConfig per member with host paths and certificate placements' {
+        $configs = @(New-LoopbackCluster 3.5.16 | New-EtcdConfig -CertificateSet $Set)
+        $c = $configs[1]
+        $c.GetType().FullName | Should -Be 'EtcdOps.EtcdNodeConfig'
+        $c.Member.Name | Should -Be 'm2'
+        $c.Cluster.Name | Should -Be 'loop'
+        $c.CertificateSet.Path | Should -Be $Set.Path
+        $c.ConfigPath | Should -Be '/etc/etcd/conf.yml'
+        $c.UnitPath | Should -Be '/etc/systemd/system/etcd.service'
+        $c.Settings.Name | Should -Be 'm2'
+        $c.Settings.ListenClientUrls | Should -Be @('https://127.0.4.2:2379', 'https://127.0.0.1:2379')
+        $c.Files.RemotePath | Should -Be @('/etc/etcd/ca.pem', '/etc/etcd/server.pem', '/etc/etcd/server-key.pem', '/etc/etcd/m2.pem',
+            '/etc/etcd/m2-key.pem', '/etc/etcd/client.pem', '/etc/etcd/client-key.pem')
+        ($c.Files | Where-Object IsPrivateKey).RemotePath | Should -Be @('/etc/etcd/server-key.pem', '/etc/etcd/m2-key.pem', '/etc/etcd/client-key.pem')
+        $c.Files.LocalPath | Should -Not -Contain (Join-Path $Pki 'ca-key.pem')
+        foreach ($f in $c.Files) { Test-Path $f.LocalPath | Should -BeTrue }
+    }
+
+    It 'is secure by default (CIS etcd 2.1-2.7) and writes the unit the guide asks for' {
+        $c = (New-LoopbackCluster 3.5.16 | New-EtcdConfig)[0]
+        foreach ($line in 'client-cert-auth: true', 'auto-tls: false', 'trusted-ca-file: /etc/etcd/ca.pem') {
+            ([regex]::Matches($c.Yaml, "(?m)^  $([regex]::Escape($line))$")).Count | Should -Be 2 -Because "both transports need '$line'"
+        }
+        $c.Yaml | Should -Match '(?m)^tls-min-version: TLS1\.2$'
+        $c.Yaml | Should -Match '(?m)^listen-metrics-urls: http://127\.0\.0\.1:2381$'
+        $c.Yaml | Should -Match '(?m)^strict-reconfig-check: true$'
+        $c.Yaml | Should -Match '(?m)^enable-v2: false$'
+        foreach ($line in 'Type=notify', 'User=etcd', 'ExecStart=/usr/local/bin/etcd --config-file=/etc/etcd/conf.yml', 'Restart=on-failure',
+            'RestartSec=5', 'LimitNOFILE=65536', 'After=network-online.target', 'Wants=network-online.target') {
+            $c.SystemdUnit | Should -Match "(?m)^$([regex]::Escape($line))$"
+        }
+    }
+
+    It 'renders only the keys etcd <Version> reads' -TestCases @(
+        @{ Version = '3.4.23'; Has = 'logger: zap', 'enable-v2: false'; HasNot = 'tls-min-version' }
+        @{ Version = '3.5.16'; Has = 'tls-min-version: TLS1.2', 'enable-v2: false'; HasNot = 'proxy' }
+        @{ Version = '3.6.0'; Has = 'tls-min-version: TLS1.2'; HasNot = 'enable-v2' }
+    ) {
+        param($Version, $Has, $HasNot)
+        $c = (New-LoopbackCluster $Version | New-EtcdConfig)[0]
+        foreach ($h in $Has) { $c.Yaml | Should -Match "(?m)^$([regex]::Escape($h))$" }
+        foreach ($n in $HasNot) { $c.Yaml | Should -Not -Match "(?m)^$([regex]::Escape($n)):" }
+        $c | Test-EtcdConfig | Should -BeNullOrEmpty
+    }
+
+    It 'takes every tunable' {
+        $c = (New-LoopbackCluster 3.5.16 | New-EtcdConfig -SnapshotCount 5000 -HeartbeatInterval 250 -ElectionTimeout 2500 `
+                -QuotaBackendBytes 4GB -MaxSnapshots 3 -MaxWals 4 -AutoCompactionMode revision -AutoCompactionRetention 1000 `
+                -LogLevel warn -LogOutputs stderr, /var/log/etcd/etcd.log -DataDir /data/etcd -WalDir /wal/etcd `
+                -ClientListenAddress @() -MetricsUrl http://127.0.0.1:2382 -TlsMinVersion TLS1.3 -EnableV2 `
+                -InitialClusterState existing -CertificateDirectory /etc/etcd/pki -BinaryDirectory /opt/etcd -WarningAction SilentlyContinue)[0]
+        $expected = 'snapshot-count: 5000', 'heartbeat-interval: 250', 'election-timeout: 2500', 'quota-backend-bytes: 4294967296',
+            'max-snapshots: 3', 'max-wals: 4', 'auto-compaction-mode: revision', 'auto-compaction-retention: "1000"', 'log-level: warn',
+            'data-dir: /data/etcd', 'wal-dir: /wal/etcd', 'listen-client-urls: https://127.0.4.1:2379', 'listen-metrics-urls: http://127.0.0.1:2382',
+            'tls-min-version: TLS1.3', 'enable-v2: true', 'initial-cluster-state: existing', '  cert-file: /etc/etcd/pki/server.pem'
+        foreach ($e in $expected) { $c.Yaml | Should -Match "(?m)^$([regex]::Escape($e))$" }
+        $c.Yaml | Should -Match "(?m)^log-outputs:\n  - stderr\n  - /var/log/etcd/etcd.log$"
+        $c.SystemdUnit | Should -Match '(?m)^ExecStart=/opt/etcd/etcd --config-file=/etc/etcd/pki/conf.yml$'
+        $c.ConfigPath | Should -Be '/etc/etcd/pki/conf.yml'
+    }
+
+    It 'flips a node config to initial-cluster-state existing' {
+        $c = (New-LoopbackCluster 3.5.16 | New-EtcdConfig)[0]
+        $e = $c.WithInitialClusterState('existing')
+        $e.Yaml | Should -Match '(?m)^initial-cluster-state: existing$'
+        $e.Settings.InitialClusterState | Should -Be 'existing'
+        $c.Yaml | Should -Match '(?m)^initial-cluster-state: new$'
+        { $c.WithInitialClusterState('neww') } | Should -Throw '*unexpected clusterState*'
+    }
+
+    It 'refuses settings etcd would refuse' {
+        $err = $null
+        New-LoopbackCluster 3.5.16 | New-EtcdConfig -HeartbeatInterval 300 -ElectionTimeout 1000 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidEtcdConfig,*'
+        $err[0].Exception.Message | Should -BeLike '*should be at least as 5 times as --heartbeat-interval*'
+        { New-LoopbackCluster 3.5.16 | New-EtcdConfig -TlsMinVersion TLS1.3 -CipherSuites TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 -ErrorAction Stop } |
+            Should -Throw '*cipher suites cannot be configured when only TLS1.3 is enabled*'
+    }
+
+    It 'refuses a certificate set without the member''s peer certificate' {
+        $partial = New-TestCertificateSet 'm1', 'm2'
+        { New-LoopbackCluster 3.5.16 | New-EtcdConfig -CertificateSet $partial -ErrorAction Stop } | Should -Throw -ErrorId 'MissingPeerCertificate,*'
+    }
+
+    It 'writes a folder per member with -Path, and nothing with -WhatIf' {
+        $out = Join-Path $Work 'rendered'
+        New-LoopbackCluster 3.5.16 | New-EtcdConfig -Path $out -WhatIf | Out-Null
+        Test-Path $out | Should -BeFalse
+        $configs = @(New-LoopbackCluster 3.5.16 | New-EtcdConfig -Path $out)
+        foreach ($c in $configs) {
+            $c.LocalDirectory | Should -Be (Join-Path $out $c.Member.Name)
+            Get-Content (Join-Path $c.LocalDirectory 'conf.yml') -Raw | Should -BeExactly $c.Yaml
+            Get-Content (Join-Path $c.LocalDirectory 'etcd.service') -Raw | Should -BeExactly $c.SystemdUnit
+        }
+        Test-EtcdConfig -Path (Join-Path $out '*/conf.yml') | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'New-EtcdConfig output on real etcd' -Skip:(-not (Test-EtcdAvailable)) {
+    It 'etcd <Version> accepts every member''s rendered conf.yml (rebased onto loopback)' -TestCases @(@{ Version = '3.4.23' }, @{ Version = '3.5.16' }) {
+        param($Version)
+        $configs = New-LoopbackCluster $Version | New-EtcdConfig -CertificateSet $Set -CertificateDirectory $Pki -DataDir /var/lib/etcd-rebase `
+            -ClientListenAddress 127.0.4.11 -MetricsUrl http://127.0.4.20:2381 -LogOutputs stderr
+        foreach ($c in $configs) {
+            $result = Test-EtcdAcceptsConfig -Version $Version -ConfigFile (Save-WithDataDir $c) -Seconds 3
+            $result.Exited | Should -BeFalse -Because "etcd $Version should accept $($c.Member.Name)'s config; log:`n$($result.Log)"
+        }
+    }
+
+    It 'a cluster started from the rendered configs of etcd 3.5 is healthy on every endpoint' {
+        $configs = New-LoopbackCluster 3.5.16 | New-EtcdConfig -CertificateSet $Set -CertificateDirectory $Pki -DataDir /var/lib/etcd-rebase `
+            -ClientListenAddress @() -MetricsUrl @()
+        $procs = foreach ($c in $configs) { Start-EtcdProcess -Version 3.5.16 -ConfigFile (Save-WithDataDir $c) -LogPath (Join-Path $Work "$($c.Member.Name).log") }
+        try {
+            $local = [pscustomobject]@{ Version = '3.5.16'; CertificateDirectory = $Pki; Endpoints = @($configs.Settings.AdvertiseClientUrls) }
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            do { Start-Sleep -Milliseconds 500; $health = Invoke-Etcdctl -Cluster $local -Arguments @('endpoint', 'health') }
+            while ($health.ExitCode -ne 0 -and [DateTime]::UtcNow -lt $deadline)
+            $health.ExitCode | Should -Be 0 -Because $health.Output
+            $members = (Invoke-Etcdctl -Cluster $local -Arguments @('member', 'list')).Output
+            foreach ($m in 'm1', 'm2', 'm3') { $members | Should -Match ", started, $m, https://" }
+            # The client certificate is required: without it etcd refuses the request.
+            (Invoke-Etcdctl -Cluster $local -Arguments @('endpoint', 'health') -NoClientCert).ExitCode | Should -Not -Be 0
+        }
+        finally {
+            foreach ($p in $procs) { if (-not $p.HasExited) { Stop-Process -Id $p.Id -Force -ErrorAction SilentlyContinue }; $p.WaitForExit(5000) | Out-Null }
+        }
+    }
+}
