@@ -47,7 +47,9 @@ BeforeAll {
         if (-not (Test-Path $Log)) { return 0 }
         @(Get-Content $Log | Where-Object { $_ -like "* GET $Path *" }).Count
     }
-    function New-Cache { Join-Path (New-TestDirectory) 'cache' }
+    # Everything a test writes lives under $work, which AfterAll removes.
+    function New-WorkDirectory { (New-Item -ItemType Directory (Join-Path $work ([guid]::NewGuid().ToString('N').Substring(0, 8)))).FullName }
+    function New-Cache { Join-Path (New-WorkDirectory) 'cache' }
     function Get-CachedFile([string] $Cache) { @(Get-ChildItem $Cache -Recurse -File -Force -ErrorAction SilentlyContinue) }
     function Get-Failure([scriptblock] $Block) { try { & $Block | Out-Null; $null } catch { $_ } }
 }
@@ -134,7 +136,7 @@ Describe 'Save-EtcdRelease' -Skip:$releasesMissing {
         }
 
         It 'uses the per-user cache by default ($XDG_CACHE_HOME)' {
-            $xdg = New-TestDirectory
+            $xdg = New-WorkDirectory
             $result = Invoke-InNewSession "`$env:XDG_CACHE_HOME = '$xdg'; Import-Module '$ModulePath'; (Save-EtcdRelease -Version 3.5.16 -BaseUrl '$goodUrl').ArchivePath"
             $result.ExitCode | Should -Be 0 -Because $result.Output
             $result.Output.Trim() | Should -Be (Join-Path $xdg "EtcdOps/releases/v3.5.16/$archiveName")
@@ -216,7 +218,7 @@ Describe 'Save-EtcdRelease' -Skip:$releasesMissing {
         }
 
         It 'refuses an archive with no checksum at all' {
-            $alone = New-TestDirectory
+            $alone = New-WorkDirectory
             Copy-Item $realArchive $alone
             $err = Get-Failure { Save-EtcdRelease -Version 3.5.16 -ArchivePath (Join-Path $alone $archiveName) -CachePath $cache -ErrorAction Stop }
             $err.FullyQualifiedErrorId | Should -BeLike 'ReleaseChecksumMissing,*'
