@@ -236,12 +236,12 @@ function Stop-LabProcesses($State) {
     if (Test-LabProcess $server.Id $server.Start $server.Match) { $targets.Add($server) }
     foreach ($target in $targets) { Invoke-Native kill @("-$($target.Signal)", "$($target.Id)") -AllowFailure | Out-Null }
 
-    $deadline = [DateTime]::UtcNow.AddSeconds(20)
+    $deadline = [DateTime]::UtcNow.AddSeconds(10)
     while (($alive = @($targets | Where-Object { Test-LabProcess $_.Id $_.Start $_.Match })) -and [DateTime]::UtcNow -lt $deadline) {
         Start-Sleep -Milliseconds 200
     }
     if ($alive) {
-        Write-LabStep "killing processes that did not stop within 20 s: $(($alive | ForEach-Object Id) -join ', ')"
+        Write-LabStep "killing processes that did not stop within 10 s: $(($alive | ForEach-Object Id) -join ', ')"
         # SIGKILL to a container's init ends its whole PID namespace.
         foreach ($target in $alive) { Invoke-Native kill @('-KILL', "$($target.Id)") -AllowFailure | Out-Null }
         Start-Sleep -Milliseconds 500
@@ -510,7 +510,8 @@ function Invoke-LabUp {
 
             # No systemd on the machine itself: --register=no --keep-unit. --network-veth does not work here.
             $nspawn = Start-LabBackground $labHost.ConsoleLogPath @('systemd-nspawn', '-D', $labHost.RootPath, '-M', $labHost.Name,
-                '--boot', '--register=no', '--keep-unit', "--network-namespace-path=/run/netns/$ns", '--console=read-only')
+                '--boot', '--register=no', '--keep-unit', "--network-namespace-path=/run/netns/$ns", '--console=read-only',
+                '--kill-signal=SIGRTMIN+4')
             $labHost.Pid = $nspawn.Id
             $labHost.PidStart = $nspawn.Start
             Save-LabState $state

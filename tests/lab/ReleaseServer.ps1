@@ -6,7 +6,7 @@
     Started in the background by Lab.ps1 (which records its PID and stops it on Down). Only .NET's
     HttpListener is used, so it runs wherever PowerShell 7 runs. Requests are served one at a time,
     which is plenty for a lab. Log lines: "<utc time> <method> <path> <status> <bytes>", so tests can
-    count requests (e.g. to prove a cache hit made no download).
+    count requests (e.g. to prove a cache hit made no download); the line is written before the response.
 #>
 param(
     [Parameter(Mandatory)] [string] $Root,
@@ -30,31 +30,22 @@ while ($listener.IsListening) {
     $request = $context.Request
     $response = $context.Response
     $path = [Uri]::UnescapeDataString($request.Url.AbsolutePath)
-    $status = 404
-    $bytes = 0L
+    $file = $null
     try {
         $full = [IO.Path]::GetFullPath((Join-Path $rootFull $path.TrimStart('/')))
-        $insideRoot = $full.StartsWith($rootFull, [StringComparison]::Ordinal)
-        if ($request.HttpMethod -notin 'GET', 'HEAD') {
-            $status = 405
-            $response.StatusCode = $status
-        }
-        elseif ($insideRoot -and [IO.File]::Exists($full)) {
-            $status = 200
+        $status = 404
+        if ($request.HttpMethod -notin 'GET', 'HEAD') { $status = 405 }
+        elseif ($full.StartsWith($rootFull, [StringComparison]::Ordinal) -and [IO.File]::Exists($full)) {
             $file = [IO.File]::OpenRead($full)
-            try {
-                $response.StatusCode = 200
-                $response.ContentType = 'application/octet-stream'
-                $response.ContentLength64 = $file.Length
-                if ($request.HttpMethod -eq 'GET') {
-                    $file.CopyTo($response.OutputStream)
-                    $bytes = $file.Length
-                }
-            }
-            finally { $file.Dispose() }
+            $status = 200
         }
-        else {
-            $response.StatusCode = $status
+        # Logged before the response goes out: once a client has its answer, the line is there to count.
+        Write-RequestLog $request.HttpMethod $path $status $(if ($file) { $file.Length } else { 0 })
+        $response.StatusCode = $status
+        if ($file) {
+            $response.ContentType = 'application/octet-stream'
+            $response.ContentLength64 = $file.Length
+            if ($request.HttpMethod -eq 'GET') { $file.CopyTo($response.OutputStream) }
         }
     }
     catch {
@@ -62,7 +53,7 @@ while ($listener.IsListening) {
         [Console]::Error.WriteLine("ReleaseServer: $path : $($_.Exception.Message)")
     }
     finally {
+        if ($file) { $file.Dispose() }
         try { $response.Close() } catch { $null = $_ }
-        Write-RequestLog $request.HttpMethod $path $status $bytes
     }
 }
