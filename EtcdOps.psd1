@@ -14,6 +14,7 @@
         'Formats/Config.format.ps1xml'
         'Formats/Api.format.ps1xml'
         'Formats/Node.format.ps1xml'
+        'Formats/Release.format.ps1xml'
     )
     FunctionsToExport    = @()
     CmdletsToExport      = @(
