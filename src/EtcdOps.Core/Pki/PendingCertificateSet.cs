@@ -66,15 +66,15 @@ namespace EtcdOps
                     $"'{directory}' already holds {string.Join(", ", conflicts)}. Nothing was written. Use -Force to replace them, or another -Path.", directory);
 
             var createdDirectory = !Directory.Exists(directory);
-            Directory.CreateDirectory(directory);
-            // The set holds the CA key: a directory we create is for its owner only.
-            if (createdDirectory) UnixFileMode.Set(directory, Convert.ToInt32("700", 8));
             var staging = Path.Combine(directory, ".etcdops-pki-" + Guid.NewGuid().ToString("N").Substring(0, 8));
-            Directory.CreateDirectory(staging);
             var moved = new List<string>();
             var backups = new List<(string Backup, string Target)>();
             try
             {
+                Directory.CreateDirectory(directory);
+                // The set holds the CA key: a directory we create is for its owner only.
+                if (createdDirectory) UnixFileMode.Set(directory, Convert.ToInt32("700", 8));
+                Directory.CreateDirectory(staging);
                 UnixFileMode.Set(staging, Convert.ToInt32("700", 8));
                 foreach (var file in files) WriteNew(Path.Combine(staging, file.Name), file);
                 foreach (var file in files)

@@ -39,11 +39,56 @@ namespace EtcdOps
             return generator.GenerateKeyPair();
         }
 
+        /// <summary>
+        /// RSA keys come from the platform (OpenSSL, CNG) when it can make them: its prime search is many times faster
+        /// than BouncyCastle's, and RSA key generation is nearly all the cost of an RSA set.
+        /// </summary>
         private static AsymmetricCipherKeyPair GenerateRsa(int bits, SecureRandom random)
         {
+            var native = GenerateRsaNative(bits);
+            if (native != null) return native;
             var generator = new RsaKeyPairGenerator();
             generator.Init(new RsaKeyGenerationParameters(RsaPublicExponent, random, bits, 100));
             return generator.GenerateKeyPair();
+        }
+
+        private static AsymmetricCipherKeyPair? GenerateRsaNative(int bits)
+        {
+            System.Security.Cryptography.RSAParameters p;
+            try
+            {
+                using (var rsa = System.Security.Cryptography.RSA.Create())
+                {
+                    rsa.KeySize = bits;
+                    p = rsa.ExportParameters(true);
+                }
+                // .NET Framework's default RSA ignores KeySize after creation; the CSP takes it in its constructor.
+                if (p.Modulus == null || p.Modulus.Length * 8 != bits)
+                {
+                    using (var csp = new System.Security.Cryptography.RSACryptoServiceProvider(bits))
+                    {
+                        try { p = csp.ExportParameters(true); }
+                        finally { csp.PersistKeyInCsp = false; }
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException || ex is PlatformNotSupportedException)
+            {
+                return null;
+            }
+            if (p.Modulus == null || p.Modulus.Length * 8 != bits || p.D == null || p.P == null || p.Q == null || p.DP == null || p.DQ == null || p.InverseQ == null || p.Exponent == null)
+                return null;
+            BigInteger Positive(byte[] bytes) => new BigInteger(1, bytes);
+            var publicKey = new RsaKeyParameters(false, Positive(p.Modulus), Positive(p.Exponent));
+            var privateKey = new RsaPrivateCrtKeyParameters(Positive(p.Modulus), Positive(p.Exponent), Positive(p.D),
+                Positive(p.P), Positive(p.Q), Positive(p.DP), Positive(p.DQ), Positive(p.InverseQ));
+            Array.Clear(p.D, 0, p.D.Length);
+            Array.Clear(p.P, 0, p.P.Length);
+            Array.Clear(p.Q, 0, p.Q.Length);
+            Array.Clear(p.DP, 0, p.DP.Length);
+            Array.Clear(p.DQ, 0, p.DQ.Length);
+            Array.Clear(p.InverseQ, 0, p.InverseQ.Length);
+            return new AsymmetricCipherKeyPair(publicKey, privateKey);
         }
 
         /// <summary>The signature algorithm a CA key signs with: SHA-384 for P-384, SHA-256 otherwise (what Go and cfssl pick).</summary>
