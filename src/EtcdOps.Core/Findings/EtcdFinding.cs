@@ -1,25 +1,41 @@
 namespace EtcdOps
 {
+    /// <summary>How bad a finding is: an Error means etcd (or Go's TLS stack) would fail; a Warning means it works for now.</summary>
     public enum FindingSeverity
     {
         Error,
         Warning,
     }
 
-    /// <summary>One result of a pre-flight check: what is wrong (or doubtful), where, and how to fix it.</summary>
-    public class EtcdFinding
+    /// <summary>
+    /// One result of a pre-flight check (certificate set, rendered config, ...): what is wrong, where, and how to fix it.
+    /// The same shape serves every check, so findings from several cmdlets can be collected and filtered together.
+    /// </summary>
+    public sealed class EtcdFinding
     {
+        public EtcdFinding() { }
+
+        public EtcdFinding(FindingSeverity severity, string rule, string target, string? key, string message)
+        {
+            Severity = severity;
+            Rule = rule;
+            Target = target;
+            Key = key;
+            Message = message;
+        }
+
         public FindingSeverity Severity { get; set; }
 
-        /// <summary>Stable rule id, e.g. <c>NameNotInInitialCluster</c>; scripts may match on it.</summary>
+        /// <summary>Stable rule name, e.g. <c>ServerSanMissing</c>; scripts may match on it.</summary>
         public string Rule { get; set; } = "";
 
-        /// <summary>What the finding is about: a member name, a file path, a certificate.</summary>
+        /// <summary>What the finding is about: a certificate file, a member, a config file.</summary>
         public string Target { get; set; } = "";
 
-        /// <summary>The setting concerned, when there is one (e.g. a conf.yml key).</summary>
+        /// <summary>The part of the target at fault (a config key, a certificate field), when there is one.</summary>
         public string? Key { get; set; }
 
+        /// <summary>What is wrong and what to do about it.</summary>
         public string Message { get; set; } = "";
 
         public override string ToString() =>

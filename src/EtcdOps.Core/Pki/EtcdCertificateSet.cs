@@ -46,6 +46,18 @@ namespace EtcdOps
         public string PeerCertificatePath(string memberName) => File(memberName + ".pem");
         public string PeerKeyPath(string memberName) => File(memberName + "-key.pem");
 
+        /// <summary>Parsed details of ca.pem, server.pem, each peer and the client certificate, in that order (empty until loaded).</summary>
+        public IReadOnlyList<EtcdCertificateInfo> Certificates { get; internal set; } = new List<EtcdCertificateInfo>();
+
+        /// <summary>The certificate details for a role (and, for peers, a member name); null when not loaded or absent.</summary>
+        public EtcdCertificateInfo? GetCertificate(CertificateRole role, string? memberName = null)
+        {
+            foreach (var c in Certificates)
+                if (c.Role == role && (memberName == null || string.Equals(c.Name, memberName, StringComparison.OrdinalIgnoreCase)))
+                    return c;
+            return null;
+        }
+
         public bool HasPeer(string memberName)
         {
             foreach (var n in PeerNames)

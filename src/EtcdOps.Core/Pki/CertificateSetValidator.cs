@@ -1,0 +1,234 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Reflection;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.X509;
+
+namespace EtcdOps
+{
+    /// <summary>
+    /// Pre-flight for a certificate set: what etcd or Go's TLS stack would refuse, found before any host is touched.
+    /// Reads the files again, so a set changed on disk since it was loaded is checked as it is now.
+    /// </summary>
+    public static class CertificateSetValidator
+    {
+        private static readonly string ServerAuth = KeyPurposeID.id_kp_serverAuth.Id;
+        private static readonly string ClientAuth = KeyPurposeID.id_kp_clientAuth.Id;
+        private static readonly string AnyPurpose = KeyPurposeID.AnyExtendedKeyUsage.Id;
+
+        public static IReadOnlyList<EtcdFinding> Test(EtcdCertificateSet set, EtcdCluster? cluster, int warningDays = 30, DateTime? nowUtc = null)
+        {
+            var now = nowUtc ?? DateTime.UtcNow;
+            var findings = new List<EtcdFinding>();
+            var check = new Checker(set, findings, now, warningDays);
+
+            var ca = check.Certificate(set.CaCertificatePath);
+            if (ca != null) check.Ca(ca);
+
+            var server = check.Leaf(set.ServerCertificatePath, set.ServerKeyPath, ca, "server certificate", ServerAuth, ClientAuth);
+            foreach (var peer in set.PeerNames)
+                check.Leaf(set.PeerCertificatePath(peer), set.PeerKeyPath(peer), ca, "peer certificate", ServerAuth, ClientAuth);
+            check.Leaf(set.ClientCertificatePath, set.ClientKeyPath, ca, "client certificate", ClientAuth);
+            if (set.CaKeyPath != null) check.KeyFile(set.CaKeyPath, ca, set.CaCertificatePath);
+
+            if (cluster != null)
+            {
+                foreach (var member in cluster.Members)
+                {
+                    if (!set.HasPeer(member.Name))
+                    {
+                        findings.Add(new EtcdFinding(FindingSeverity.Error, "PeerCertificateMissing", member.Name + ".pem", null,
+                            $"Member '{member.Name}' has no peer certificate in '{set.Path}'. Issue one: $cluster | New-EtcdCertificateSet -Path '{set.Path}' -CaCertificatePath '{set.CaCertificatePath}' -CaKeyPath <ca-key.pem> -Force."));
+                        continue;
+                    }
+                    var peer = check.Loaded(set.PeerCertificatePath(member.Name));
+                    if (peer != null && !HasIp(peer, member.Address))
+                        findings.Add(new EtcdFinding(FindingSeverity.Error, "PeerSanMissing", member.Name + ".pem", "SubjectAlternativeName",
+                            $"The peer certificate of '{member.Name}' does not name its address {member.Address} (it has {SanList(peer)}). " +
+                            $"Other members would fail with 'x509: certificate is valid for ..., not {member.Address}'. Re-issue it with New-EtcdCertificateSet -Force."));
+                    if (server != null && !HasIp(server, member.Address))
+                        findings.Add(new EtcdFinding(FindingSeverity.Error, "ServerSanMissing", EtcdCertificateSet.ServerFile, "SubjectAlternativeName",
+                            $"server.pem does not name member '{member.Name}' at {member.Address} (it has {SanList(server)}). " +
+                            $"Clients of that member would fail with 'x509: certificate is valid for ..., not {member.Address}'. Re-issue it with New-EtcdCertificateSet -Force."));
+                }
+            }
+            return findings;
+        }
+
+        private sealed class Checker
+        {
+            private readonly EtcdCertificateSet _set;
+            private readonly List<EtcdFinding> _findings;
+            private readonly DateTime _now;
+            private readonly int _warningDays;
+            private readonly Dictionary<string, X509Certificate?> _loaded = new Dictionary<string, X509Certificate?>(StringComparer.Ordinal);
+
+            public Checker(EtcdCertificateSet set, List<EtcdFinding> findings, DateTime now, int warningDays)
+            {
+                _set = set;
+                _findings = findings;
+                _now = now;
+                _warningDays = warningDays;
+            }
+
+            public X509Certificate? Loaded(string path) => _loaded.TryGetValue(path, out var c) ? c : null;
+
+            /// <summary>Reads a certificate and checks its validity period; a missing or broken file is a finding.</summary>
+            public X509Certificate? Certificate(string path)
+            {
+                X509Certificate? certificate = null;
+                if (!File.Exists(path))
+                    Add(FindingSeverity.Error, "FileMissing", path, null, $"'{path}' does not exist. Make the set again with New-EtcdCertificateSet, or copy the file back.");
+                else
+                {
+                    try { certificate = PkiCrypto.ReadCertificates(path)[0]; }
+                    catch (EtcdOpsException ex) { Add(FindingSeverity.Error, "CertificateUnreadable", path, null, ex.Message); }
+                }
+                _loaded[path] = certificate;
+                if (certificate != null) Validity(certificate, path);
+                return certificate;
+            }
+
+            private void Validity(X509Certificate certificate, string path)
+            {
+                var notAfter = certificate.NotAfter.ToUniversalTime();
+                var notBefore = certificate.NotBefore.ToUniversalTime();
+                if (notAfter <= _now)
+                    Add(FindingSeverity.Error, "Expired", path, "NotAfter",
+                        $"{Name(path)} expired on {notAfter:yyyy-MM-dd HH:mm} UTC; etcd fails with 'x509: certificate has expired or is not yet valid'. Issue a new one with New-EtcdCertificateSet -Force.");
+                else if (notBefore > _now)
+                    Add(FindingSeverity.Error, "NotYetValid", path, "NotBefore",
+                        $"{Name(path)} is valid only from {notBefore:yyyy-MM-dd HH:mm} UTC; etcd fails with 'x509: certificate has expired or is not yet valid'. Check the clock of the machine that issued it.");
+                else if ((notAfter - _now).TotalDays <= _warningDays)
+                    Add(FindingSeverity.Warning, "Expiring", path, "NotAfter",
+                        $"{Name(path)} expires on {notAfter:yyyy-MM-dd} ({Math.Floor((notAfter - _now).TotalDays)} days left). Renew it before then with New-EtcdCertificateSet -Force.");
+            }
+
+            public void Ca(X509Certificate ca)
+            {
+                var path = _set.CaCertificatePath;
+                if (!CertificateInspector.IsCa(ca))
+                    Add(FindingSeverity.Error, "CaNotCa", path, "BasicConstraints",
+                        "ca.pem lacks basicConstraints CA:true, so Go will not accept it as an issuer ('x509: certificate signed by unknown authority'). Use a real CA certificate.");
+                var usage = ca.GetKeyUsage();
+                if (usage != null && !usage[5])
+                    Add(FindingSeverity.Error, "CaKeyUsage", path, "KeyUsage",
+                        "ca.pem has a key usage without keyCertSign, so it may not sign certificates. Make a new CA with New-EtcdCertificateSet.");
+                var purposes = CertificateInspector.ExtendedKeyUsages(ca);
+                if (purposes.Count > 0 && !purposes.Contains(AnyPurpose))
+                {
+                    var named = string.Join(", ", purposes.Select(CertificateInspector.PurposeName));
+                    if (!purposes.Contains(ServerAuth) || !purposes.Contains(ClientAuth))
+                        Add(FindingSeverity.Error, "CaExtendedKeyUsage", path, "ExtendedKeyUsage",
+                            $"ca.pem carries extended key usages ({named}); Go then refuses certificates it signed for other uses with 'x509: certificate specifies an incompatible key usage'. Make a CA without extended key usage (New-EtcdCertificateSet does).");
+                    else
+                        Add(FindingSeverity.Warning, "CaExtendedKeyUsage", path, "ExtendedKeyUsage",
+                            $"ca.pem carries extended key usages ({named}). Go accepts them for etcd, but a CA should have none; certificates for other uses would be refused.");
+                }
+            }
+
+            /// <summary>Checks a leaf: readable, issued by the CA, usages for its role, and its key file.</summary>
+            public X509Certificate? Leaf(string path, string keyPath, X509Certificate? ca, string what, params string[] purposes)
+            {
+                var certificate = Certificate(path);
+                if (certificate == null) return null;
+                if (ca != null && !IssuedBy(certificate, ca))
+                    Add(FindingSeverity.Error, "NotIssuedByCa", path, "Issuer",
+                        $"{Name(path)} was not issued by ca.pem (issuer '{certificate.IssuerDN}'); etcd fails with 'x509: certificate signed by unknown authority'. Issue it from this CA: New-EtcdCertificateSet -CaCertificatePath ... -CaKeyPath ... -Force.");
+                var have = CertificateInspector.ExtendedKeyUsages(certificate);
+                if (have.Count > 0 && !have.Contains(AnyPurpose))
+                {
+                    var lacking = purposes.Where(p => !have.Contains(p)).Select(CertificateInspector.PurposeName).ToList();
+                    if (lacking.Count > 0)
+                        Add(FindingSeverity.Error, "ExtendedKeyUsage", path, "ExtendedKeyUsage",
+                            $"{Name(path)} is used as {what} but lacks {string.Join(" and ", lacking)} (it has {string.Join(", ", have.Select(CertificateInspector.PurposeName))}); " +
+                            $"Go fails with 'x509: certificate specifies an incompatible key usage'. A {what} needs {string.Join(" + ", purposes.Select(CertificateInspector.PurposeName))}; re-issue it with New-EtcdCertificateSet -Force.");
+                }
+                if (CertificateInspector.IsCa(certificate))
+                    Add(FindingSeverity.Warning, "LeafIsCa", path, "BasicConstraints",
+                        $"{Name(path)} is a CA certificate (basicConstraints CA:true) used as {what}. Give it a leaf certificate instead.");
+                KeyFile(keyPath, certificate, path);
+                return certificate;
+            }
+
+            public void KeyFile(string keyPath, X509Certificate? certificate, string certificatePath)
+            {
+                if (!File.Exists(keyPath))
+                {
+                    Add(FindingSeverity.Error, "KeyMissing", keyPath, "PrivateKey",
+                        $"'{keyPath}' does not exist; etcd cannot use {Name(certificatePath)} without its key. Copy the key back or re-issue the set.");
+                    return;
+                }
+                try
+                {
+                    var key = PkiCrypto.ReadPrivateKey(keyPath);
+                    if (certificate != null && !PkiCrypto.KeyMatches(key, certificate.GetPublicKey()))
+                        Add(FindingSeverity.Error, "KeyMismatch", keyPath, "PrivateKey",
+                            $"{Name(keyPath)} does not belong to {Name(certificatePath)}; etcd fails with 'tls: private key does not match public key'. Put the matching key beside it or re-issue the set.");
+                }
+                catch (EtcdOpsException ex)
+                {
+                    Add(FindingSeverity.Error, "KeyUnreadable", keyPath, "PrivateKey", ex.Message);
+                }
+                var mode = UnixMode(keyPath);
+                if (mode.HasValue && (mode.Value & Convert.ToInt32("077", 8)) != 0)
+                    Add(FindingSeverity.Warning, "KeyFileMode", keyPath, "FileMode",
+                        $"{Name(keyPath)} has mode {Convert.ToString(mode.Value & Convert.ToInt32("777", 8), 8)}; a private key should be readable by its owner only. Run: chmod 600 '{keyPath}'.");
+            }
+
+            private void Add(FindingSeverity severity, string rule, string path, string? key, string message) =>
+                _findings.Add(new EtcdFinding(severity, rule, Name(path), key, message));
+
+            private string Name(string path)
+            {
+                var full = System.IO.Path.GetFullPath(path);
+                var dir = _set.Path.TrimEnd(System.IO.Path.DirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar;
+                return full.StartsWith(dir, StringComparison.Ordinal) ? full.Substring(dir.Length) : full;
+            }
+        }
+
+        internal static bool IssuedBy(X509Certificate certificate, X509Certificate ca)
+        {
+            if (!certificate.IssuerDN.Equivalent(ca.SubjectDN)) return false;
+            try
+            {
+                certificate.Verify(ca.GetPublicKey());
+                return true;
+            }
+            catch (Exception ex) when (ex is Org.BouncyCastle.Security.InvalidKeyException || ex is Org.BouncyCastle.Security.Certificates.CertificateException
+                || ex is Org.BouncyCastle.Security.SignatureException || ex is InvalidOperationException || ex is ArgumentException)
+            {
+                return false;
+            }
+        }
+
+        private static bool HasIp(X509Certificate certificate, string address)
+        {
+            if (!IPAddress.TryParse(address, out var wanted)) return false;
+            foreach (var name in CertificateInspector.SubjectAlternativeNames(certificate))
+                if (name.TagNo == GeneralName.IPAddress &&
+                    Org.BouncyCastle.Utilities.Arrays.AreEqual(Org.BouncyCastle.Asn1.Asn1OctetString.GetInstance(name.Name).GetOctets(), wanted.GetAddressBytes()))
+                    return true;
+            return false;
+        }
+
+        private static string SanList(X509Certificate certificate)
+        {
+            var info = CertificateInspector.Describe(certificate, "", CertificateRole.Other, DateTime.UtcNow);
+            return info.SANs.Count == 0 ? "no SANs" : string.Join(", ", info.SANs);
+        }
+
+        /// <summary>The Unix mode of a file on .NET 7+ (pwsh 7.3+); null where that API is missing or on Windows.</summary>
+        internal static int? UnixMode(string path)
+        {
+            if (!UnixFileMode.IsUnix) return null;
+            var method = typeof(File).GetMethod("GetUnixFileMode", BindingFlags.Public | BindingFlags.Static, null, new[] { typeof(string) }, null);
+            if (method == null) return null;
+            try { return Convert.ToInt32(method.Invoke(null, new object[] { path }), System.Globalization.CultureInfo.InvariantCulture); }
+            catch (TargetInvocationException) { return null; }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System;
+using System.Collections.Generic;
+
+namespace EtcdOps
+{
+    /// <summary>What an operator checks on a certificate (openssl x509 -text, condensed). Never holds key material.</summary>
+    public sealed class EtcdCertificateInfo
+    {
+        public CertificateRole Role { get; set; }
+
+        /// <summary>The file's base name: <c>ca</c>, <c>server</c>, a member name, <c>client</c>.</summary>
+        public string Name { get; set; } = "";
+
+        public string Path { get; set; } = "";
+
+        public string Subject { get; set; } = "";
+
+        public string Issuer { get; set; } = "";
+
+        /// <summary>Serial number in hex, as openssl prints it.</summary>
+        public string SerialNumber { get; set; } = "";
+
+        /// <summary>Subject alternative names as openssl prints them: <c>DNS:localhost</c>, <c>IP:127.0.0.1</c>.</summary>
+        public IReadOnlyList<string> SANs { get; set; } = Array.Empty<string>();
+
+        public IReadOnlyList<string> DnsNames { get; set; } = Array.Empty<string>();
+
+        public IReadOnlyList<string> IPAddresses { get; set; } = Array.Empty<string>();
+
+        /// <summary>Extended key usages: <c>ServerAuth</c>, <c>ClientAuth</c>, other purposes by name or OID. Empty when the certificate has none.</summary>
+        public IReadOnlyList<string> EKUs { get; set; } = Array.Empty<string>();
+
+        /// <summary>Key usages: <c>DigitalSignature</c>, <c>KeyEncipherment</c>, <c>KeyCertSign</c>, ...</summary>
+        public IReadOnlyList<string> KeyUsages { get; set; } = Array.Empty<string>();
+
+        /// <summary>basicConstraints CA:true.</summary>
+        public bool IsCertificateAuthority { get; set; }
+
+        /// <summary>Key type and size in the names New-EtcdCertificateSet takes: <c>EcdsaP256</c>, <c>Rsa2048</c>, ...</summary>
+        public string KeyAlgorithm { get; set; } = "";
+
+        public string SignatureAlgorithm { get; set; } = "";
+
+        /// <summary>Local time, like X509Certificate2, so comparisons with Get-Date are right.</summary>
+        public DateTime NotBefore { get; set; }
+
+        public DateTime NotAfter { get; set; }
+
+        /// <summary>Whole days until NotAfter when the certificate was read; negative once expired.</summary>
+        public int DaysLeft { get; set; }
+
+        /// <summary>SHA-1 fingerprint in upper-case hex, as X509Certificate2.Thumbprint and <c>openssl x509 -fingerprint</c> show it.</summary>
+        public string Thumbprint { get; set; } = "";
+
+        public string? SubjectKeyId { get; set; }
+
+        public string? AuthorityKeyId { get; set; }
+
+        public override string ToString() => $"{Role} {Subject} (until {NotAfter:yyyy-MM-dd})";
+    }
+}

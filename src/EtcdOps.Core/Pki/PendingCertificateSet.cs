@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+
+namespace EtcdOps
+{
+    /// <summary>One file of a set that is not on disk yet. Its content is never shown (it may be a key).</summary>
+    internal sealed class PendingFile
+    {
+        public PendingFile(string name, string content, bool isPrivate, string? sourcePath = null)
+        {
+            Name = name;
+            Content = content;
+            IsPrivate = isPrivate;
+            SourcePath = sourcePath;
+        }
+
+        public string Name { get; }
+        public string Content { get; }
+        public bool IsPrivate { get; }
+
+        /// <summary>Set when the file is a copy of an existing one (a reused ca.pem).</summary>
+        public string? SourcePath { get; }
+
+        public override string ToString() => Name;
+    }
+
+    /// <summary>A certificate set issued in memory, ready to be stored as a whole or not at all.</summary>
+    public sealed class PendingCertificateSet
+    {
+        private readonly List<PendingFile> _files;
+
+        internal PendingCertificateSet(List<PendingFile> files, IReadOnlyList<string> peerNames, string clientName, IReadOnlyList<string> warnings)
+        {
+            _files = files;
+            PeerNames = peerNames;
+            ClientName = clientName;
+            Warnings = warnings;
+        }
+
+        public IReadOnlyList<string> PeerNames { get; }
+        public string ClientName { get; }
+
+        /// <summary>Things the caller should tell the user (e.g. leaves cut short by the CA's expiry).</summary>
+        public IReadOnlyList<string> Warnings { get; }
+
+        /// <summary>The file names the set will write, in order.</summary>
+        public IReadOnlyList<string> FileNames => _files.Select(f => f.Name).ToList();
+
+        /// <summary>Files that already exist in <paramref name="directory"/> and would be replaced (a reused CA in place is not one).</summary>
+        public IReadOnlyList<string> Conflicts(string directory) =>
+            FilesToWrite(directory).Where(f => File.Exists(Path.Combine(directory, f.Name))).Select(f => f.Name).ToList();
+
+        /// <summary>
+        /// Stores the set: every file goes to a staging directory inside <paramref name="directory"/> first, then all are
+        /// renamed into place. If anything fails, files already moved are removed and replaced ones restored.
+        /// </summary>
+        public EtcdCertificateSet WriteTo(string directory, bool force)
+        {
+            directory = Path.GetFullPath(directory);
+            var files = FilesToWrite(directory);
+            var conflicts = Conflicts(directory);
+            if (conflicts.Count > 0 && !force)
+                throw new EtcdOpsException("CertificateFilesExist", FailureKind.ResourceExists,
+                    $"'{directory}' already holds {string.Join(", ", conflicts)}. Nothing was written. Use -Force to replace them, or another -Path.", directory);
+
+            var createdDirectory = !Directory.Exists(directory);
+            var staging = Path.Combine(directory, ".etcdops-pki-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            var moved = new List<string>();
+            var backups = new List<(string Backup, string Target)>();
+            try
+            {
+                Directory.CreateDirectory(directory);
+                // The set holds the CA key: a directory we create is for its owner only.
+                if (createdDirectory) UnixFileMode.Set(directory, Convert.ToInt32("700", 8));
+                Directory.CreateDirectory(staging);
+                UnixFileMode.Set(staging, Convert.ToInt32("700", 8));
+                foreach (var file in files) WriteNew(Path.Combine(staging, file.Name), file);
+                foreach (var file in files)
+                {
+                    var target = Path.Combine(directory, file.Name);
+                    if (File.Exists(target))
+                    {
+                        var backup = Path.Combine(staging, file.Name + ".old");
+                        File.Move(target, backup);
+                        backups.Add((backup, target));
+                    }
+                    File.Move(Path.Combine(staging, file.Name), target);
+                    moved.Add(target);
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var target in moved) AtomicFile.TryDelete(target);
+                foreach (var (backup, target) in backups)
+                    try { File.Move(backup, target); } catch (IOException) { }
+                TryDeleteDirectory(staging);
+                if (createdDirectory) TryDeleteDirectory(directory);
+                if (ex is EtcdOpsException) throw;
+                throw new EtcdOpsException("CertificateSetWriteFailed", FailureKind.WriteError,
+                    $"Could not write the certificate set to '{directory}': {ex.Message} Nothing was changed; fix the cause and run again.", directory, ex);
+            }
+            TryDeleteDirectory(staging);
+            return CertificateSetLoader.Load(directory, PeerNames, ClientName);
+        }
+
+        /// <summary>A reused CA already in the target directory is left as it is.</summary>
+        private List<PendingFile> FilesToWrite(string directory) =>
+            _files.Where(f => f.SourcePath == null || !IsInPlace(f.SourcePath, directory, f.Name)).ToList();
+
+        internal static bool IsInPlace(string sourcePath, string directory, string fileName) =>
+            string.Equals(Path.GetFullPath(sourcePath), Path.Combine(Path.GetFullPath(directory), fileName), StringComparison.Ordinal);
+
+        private static void WriteNew(string path, PendingFile file)
+        {
+            var bytes = AtomicFile.Utf8NoBom.GetBytes(file.Content);
+            using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                // Restrict before any byte of a key is written.
+                if (file.IsPrivate) UnixFileMode.SetOwnerOnly(path);
+                stream.Write(bytes, 0, bytes.Length);
+                stream.Flush(true);
+            }
+        }
+
+        private static void TryDeleteDirectory(string path)
+        {
+            try { if (Directory.Exists(path)) Directory.Delete(path, true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+}

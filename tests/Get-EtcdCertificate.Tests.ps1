@@ -1,0 +1,67 @@
+BeforeAll {
+    . "$PSScriptRoot/common.ps1"
+    $script:Dir = New-TestDirectory
+    $cluster = New-EtcdCluster -Name pki -Member @(
+        @{ Name = 'm1'; Address = '127.0.3.1' }
+        @{ Name = 'm2'; Address = '127.0.3.2' }
+        @{ Name = 'm3'; Address = '127.0.3.3' })
+    $script:Pki = $cluster | New-EtcdCertificateSet -Path (Join-Path $Dir 'pki') -DnsName etcd.pki.example
+}
+AfterAll { Remove-Item $Dir -Recurse -Force -ErrorAction SilentlyContinue }
+
+Describe 'Get-EtcdCertificate' {
+    It 'returns one object per certificate of a directory, keys left out' {
+        $certs = Get-EtcdCertificate -Path $Pki.Path
+        @($certs.Name) | Should -Be @('ca', 'server', 'm1', 'm2', 'm3', 'client')
+        @($certs.Role) | Should -Be @('CA', 'Server', 'Peer', 'Peer', 'Peer', 'Client')
+        $certs[0].GetType().FullName | Should -Be 'EtcdOps.EtcdCertificateInfo'
+    }
+
+    It 'agrees with openssl on thumbprint, serial, validity, EKUs and SANs' {
+        $server = Get-EtcdCertificate $Pki.ServerCertificatePath
+        $fingerprint = ((& openssl x509 -in $Pki.ServerCertificatePath -noout -fingerprint -sha1) -replace '^.*=', '' -replace ':', '')
+        $server.Thumbprint | Should -Be $fingerprint
+        $serial = (& openssl x509 -in $Pki.ServerCertificatePath -noout -serial) -replace 'serial=', ''
+        $server.SerialNumber | Should -Be ($serial.TrimStart('0'))
+        $end = [datetime]::ParseExact(((& openssl x509 -in $Pki.ServerCertificatePath -noout -enddate) -replace 'notAfter=', '' -replace '\s+', ' '),
+            'MMM d HH:mm:ss yyyy GMT', [cultureinfo]::InvariantCulture, 'AssumeUniversal,AdjustToUniversal')
+        $server.NotAfter.ToUniversalTime() | Should -Be $end
+        $server.DaysLeft | Should -BeIn 364, 365
+        $server.EKUs | Should -Be @('ServerAuth', 'ClientAuth')
+        $server.SANs | Should -Contain 'DNS:etcd.pki.example'
+        $server.SANs | Should -Contain 'IP:::1'
+        $server.KeyAlgorithm | Should -Be 'EcdsaP256'
+        $server.Issuer | Should -BeLike '*CN=etcd-ca*'
+    }
+
+    It 'takes a certificate set from the pipeline by its Path' {
+        @($Pki | Get-EtcdCertificate).Count | Should -Be 6
+    }
+
+    It 'gives one object per certificate of a bundle' {
+        $bundle = Join-Path $Dir 'chain.crt'
+        (Get-Content $Pki.PeerCertificatePath('m1') -Raw) + (Get-Content $Pki.CaCertificatePath -Raw) | Set-Content $bundle -NoNewline
+        @((Get-EtcdCertificate $bundle).Role) | Should -Be @('Peer', 'CA')
+    }
+
+    It 'shows a table with role, expiry, EKUs and SANs' {
+        $table = Get-EtcdCertificate $Pki.Path | Format-Table | Out-String -Width 250
+        $table | Should -Match 'Role\s+Name\s+KeyAlgorithm\s+NotAfter\s+DaysLeft\s+EKUs\s+SANs'
+        $table | Should -Match 'Peer\s+m2\s+EcdsaP256\s+\d{4}-\d\d-\d\d\s+36\d\s+ServerAuth,ClientAuth\s+127\.0\.3\.2, m2, localhost, 127\.0\.0\.1'
+    }
+
+    It 'exposes no BouncyCastle type' {
+        $cert = Get-EtcdCertificate $Pki.CaCertificatePath
+        foreach ($p in $cert.PSObject.Properties) { "$($p.TypeNameOfValue)" | Should -Not -BeLike '*BouncyCastle*' }
+        foreach ($p in $Pki.PSObject.Properties) { "$($p.TypeNameOfValue)" | Should -Not -BeLike '*BouncyCastle*' }
+    }
+
+    It 'reports a missing file and a non-certificate, and goes on' {
+        $junk = Join-Path $Dir 'junk.pem'
+        'not a certificate' | Set-Content $junk
+        $out = Get-EtcdCertificate -Path (Join-Path $Dir 'none.pem'), $junk, $Pki.CaCertificatePath -ErrorVariable e -ErrorAction SilentlyContinue
+        @($out).Count | Should -Be 1
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'CertificateNotFound,*'
+        $e[1].FullyQualifiedErrorId | Should -BeLike 'InvalidCertificateFile,*'
+    }
+}
