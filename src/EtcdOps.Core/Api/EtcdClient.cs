@@ -1,0 +1,314 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace EtcdOps
+{
+    /// <summary>A row for one endpoint plus, when the endpoint could not be asked, the failure to report.</summary>
+    public sealed class EndpointResult<T>
+    {
+        public EndpointResult(T row, EtcdOpsException? failure)
+        {
+            Row = row;
+            Failure = failure;
+        }
+
+        public T Row { get; }
+        public EtcdOpsException? Failure { get; }
+    }
+
+    /// <summary>
+    /// etcd's v3 API over its HTTPS JSON gateway, in process: what etcdctl's member list, endpoint status and
+    /// endpoint health do. Endpoints are asked in parallel, each within the connection's timeout; an endpoint
+    /// that fails gives a row with its error, never an exception for the whole call.
+    /// </summary>
+    public sealed class EtcdClient
+    {
+        // base64("health"): etcdctl's health check reads this key.
+        private const string HealthRangeRequest = "{\"key\":\"aGVhbHRo\"}";
+
+        private readonly GatewayTransport _transport;
+
+        public EtcdClient(EtcdConnection connection)
+        {
+            Connection = connection;
+            if (connection.Endpoints.Count == 0)
+                throw new EtcdOpsException("NoEtcdEndpoint", FailureKind.InvalidArgument,
+                    "No etcd endpoint to ask. Give -Endpoint, pipe an EtcdCluster, or set ETCDCTL_ENDPOINTS.", null);
+            var tls = connection.Endpoints.FirstOrDefault(e => e.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
+            if (tls != null && connection.CaCertificatePath == null)
+                throw new EtcdOpsException("MissingCaCertificate", FailureKind.InvalidArgument,
+                    $"{tls} uses TLS, but no CA certificate was given to verify etcd's server certificate. Give -CaCertPath " +
+                    "(etcdctl --cacert), -CertificateSet, or set ETCDCTL_CACERT. EtcdOps never falls back to the system trust store.", tls);
+            _transport = GatewayTransport.For(connection.CaCertificatePath, connection.ClientCertificatePath, connection.ClientKeyPath);
+        }
+
+        public EtcdConnection Connection { get; }
+
+        public IReadOnlyList<EndpointResult<EtcdEndpointStatus>> GetStatus(IReadOnlyList<string> endpoints, CancellationToken cancellation) =>
+            Run(endpoints, e => GetStatusAsync(e, Connection.Timeout, cancellation));
+
+        public IReadOnlyList<EndpointResult<EtcdEndpointHealth>> GetHealth(IReadOnlyList<string> endpoints, CancellationToken cancellation) =>
+            Run(endpoints, e => GetHealthAsync(e, Connection.Timeout, cancellation));
+
+        /// <summary>
+        /// The member list from the first endpoint that answers (etcdctl asks one endpoint too). When none answers,
+        /// the failures of all are returned and the member list is empty.
+        /// </summary>
+        public (IReadOnlyList<EtcdClusterMember> Members, IReadOnlyList<EtcdOpsException> Failures) GetMembers(
+            IReadOnlyList<string> endpoints, CancellationToken cancellation) =>
+            GetMembersAsync(endpoints, Connection.Timeout, cancellation).GetAwaiter().GetResult();
+
+        /// <summary>etcdctl --cluster: every client URL of every member, read from the member list.</summary>
+        public IReadOnlyList<string> GetAllMemberEndpoints(IReadOnlyList<string> endpoints, CancellationToken cancellation) =>
+            AllMemberEndpointsAsync(endpoints, Connection.Timeout, cancellation).GetAwaiter().GetResult();
+
+        private static IReadOnlyList<EndpointResult<T>> Run<T>(IReadOnlyList<string> endpoints, Func<string, Task<EndpointResult<T>>> query)
+        {
+            var tasks = endpoints.Select(query).ToArray();
+            return Task.WhenAll(tasks).GetAwaiter().GetResult();
+        }
+
+        internal async Task<EndpointResult<EtcdEndpointStatus>> GetStatusAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation)
+        {
+            var row = new EtcdEndpointStatus { Endpoint = endpoint };
+            try
+            {
+                var reply = await _transport.PostAsync(endpoint, "/v3/maintenance/status", "{}", timeout, cancellation).ConfigureAwait(false);
+                if (!reply.Ok) throw EtcdError(endpoint, "status", reply);
+                FillStatus(row, reply.Body);
+                return new EndpointResult<EtcdEndpointStatus>(row, null);
+            }
+            catch (EtcdOpsException ex)
+            {
+                row.Error = ex.Message;
+                return new EndpointResult<EtcdEndpointStatus>(row, ex);
+            }
+        }
+
+        internal static void FillStatus(EtcdEndpointStatus row, Dictionary<string, object?> body)
+        {
+            var header = body.Object("header") ?? new Dictionary<string, object?>();
+            var memberId = header.UInt64("member_id");
+            var leader = body.UInt64("leader");
+            row.ID = Hex(memberId);
+            row.ClusterID = Hex(header.UInt64("cluster_id"));
+            row.Revision = header.Int64("revision");
+            row.Version = body.String("version");
+            row.DbSize = body.Int64("dbSize");
+            row.DbSizeInUse = body.Int64("dbSizeInUse");
+            row.Leader = leader == 0 ? "" : Hex(leader);
+            row.IsLeader = leader != 0 && leader == memberId;
+            row.IsLearner = body.Boolean("isLearner");
+            row.RaftTerm = body.UInt64("raftTerm");
+            row.RaftIndex = body.UInt64("raftIndex");
+            row.RaftAppliedIndex = body.UInt64("raftAppliedIndex");
+            row.Errors = body.Strings("errors").ToArray();
+        }
+
+        internal async Task<EndpointResult<EtcdEndpointHealth>> GetHealthAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation)
+        {
+            var row = new EtcdEndpointHealth { Endpoint = endpoint };
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                // A linearizable range must pass raft (ReadIndex through the leader): the proof etcdctl uses.
+                var range = await _transport.PostAsync(endpoint, "/v3/kv/range", HealthRangeRequest, timeout, cancellation).ConfigureAwait(false);
+                row.Took = clock.Elapsed;
+                if (!range.Ok && !range.PermissionDenied) throw EtcdError(endpoint, "linearizable read", range);
+
+                var remaining = timeout - clock.Elapsed;
+                var alarms = await _transport.PostAsync(endpoint, "/v3/maintenance/alarm", "{\"action\":\"GET\"}",
+                    remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), cancellation).ConfigureAwait(false);
+                var problem = AlarmProblem(alarms);
+                if (problem != null)
+                {
+                    row.Error = problem;
+                    return new EndpointResult<EtcdEndpointHealth>(row, new EtcdOpsException("EtcdEndpointUnhealthy", FailureKind.InvalidOperation,
+                        $"{endpoint} is unhealthy: {problem}. See etcd's alarm documentation: free space (compact, defragment) or fix the corruption, then 'etcdctl alarm disarm'.", endpoint));
+                }
+                row.Health = true;
+                return new EndpointResult<EtcdEndpointHealth>(row, null);
+            }
+            catch (EtcdOpsException ex)
+            {
+                if (row.Took == TimeSpan.Zero) row.Took = clock.Elapsed;
+                row.Error = ex.Message;
+                return new EndpointResult<EtcdEndpointHealth>(row, ex);
+            }
+        }
+
+        /// <summary>Like etcdctl: active alarms make a member unhealthy. A user who may not list alarms still counts as healthy.</summary>
+        internal static string? AlarmProblem(GatewayReply reply)
+        {
+            if (!reply.Ok) return reply.PermissionDenied ? null : $"unable to fetch the alarm list ({reply.ErrorMessage})";
+            var active = reply.Body.Array("alarms").OfType<Dictionary<string, object?>>()
+                .Select(a => a.String("alarm")).Where(a => a.Length > 0 && a != "NONE").ToList();
+            return active.Count == 0 ? null : "active alarm(s): " + string.Join(", ", active);
+        }
+
+        internal async Task<(IReadOnlyList<EtcdClusterMember>, IReadOnlyList<EtcdOpsException>)> GetMembersAsync(
+            IReadOnlyList<string> endpoints, TimeSpan timeout, CancellationToken cancellation)
+        {
+            var pending = endpoints.Select(e => MemberListAsync(e, timeout, cancellation)).ToList();
+            var failures = new List<EtcdOpsException>();
+            while (pending.Count > 0)
+            {
+                var done = await Task.WhenAny(pending).ConfigureAwait(false);
+                pending.Remove(done);
+                var (members, failure) = await done.ConfigureAwait(false);
+                if (failure == null) return (members, new EtcdOpsException[0]);
+                failures.Add(failure);
+            }
+            cancellation.ThrowIfCancellationRequested();
+            // Report failures in the order the endpoints were given.
+            failures.Sort((a, b) => IndexOf(endpoints, a.Target).CompareTo(IndexOf(endpoints, b.Target)));
+            return (new EtcdClusterMember[0], failures);
+        }
+
+        private static int IndexOf(IReadOnlyList<string> endpoints, object? target)
+        {
+            for (var i = 0; i < endpoints.Count; i++) if (Equals(endpoints[i], target)) return i;
+            return endpoints.Count;
+        }
+
+        private async Task<(IReadOnlyList<EtcdClusterMember>, EtcdOpsException?)> MemberListAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation)
+        {
+            try
+            {
+                var reply = await _transport.PostAsync(endpoint, "/v3/cluster/member/list", "{}", timeout, cancellation).ConfigureAwait(false);
+                if (!reply.Ok) throw EtcdError(endpoint, "member list", reply);
+                return (ParseMembers(endpoint, reply.Body), null);
+            }
+            catch (EtcdOpsException ex)
+            {
+                return (new EtcdClusterMember[0], ex);
+            }
+        }
+
+        internal static List<EtcdClusterMember> ParseMembers(string endpoint, Dictionary<string, object?> body)
+        {
+            var clusterId = Hex((body.Object("header") ?? new Dictionary<string, object?>()).UInt64("cluster_id"));
+            return body.Array("members").OfType<Dictionary<string, object?>>().Select(m => new EtcdClusterMember
+            {
+                ID = Hex(m.UInt64("ID")),
+                Name = m.String("name"),
+                Status = m.String("name").Length == 0 ? "unstarted" : "started",
+                PeerURLs = m.Strings("peerURLs").ToArray(),
+                ClientURLs = m.Strings("clientURLs").ToArray(),
+                IsLearner = m.Boolean("isLearner"),
+                Endpoint = endpoint,
+                ClusterID = clusterId,
+            }).ToList();
+        }
+
+        internal async Task<IReadOnlyList<string>> AllMemberEndpointsAsync(IReadOnlyList<string> endpoints, TimeSpan timeout, CancellationToken cancellation)
+        {
+            var (members, failures) = await GetMembersAsync(endpoints, timeout, cancellation).ConfigureAwait(false);
+            if (failures.Count > 0)
+                throw new EtcdOpsException("EtcdMemberListFailed", FailureKind.ConnectionError,
+                    "Could not read the member list from any endpoint, so the members' client URLs are unknown:" +
+                    string.Concat(failures.Select(f => Environment.NewLine + "  " + f.Message)), endpoints.FirstOrDefault());
+            var urls = EtcdConnection.NormalizeEndpoints(members.SelectMany(m => m.ClientURLs), tls: true);
+            if (urls.Count == 0)
+                throw new EtcdOpsException("EtcdNoMemberClientUrls", FailureKind.InvalidData,
+                    "The member list names no client URLs (are all members unstarted?). Give the endpoints with -Endpoint instead.", endpoints.FirstOrDefault());
+            return urls;
+        }
+
+        /// <summary>Status and health of every endpoint at once, and whether that makes a ready cluster.</summary>
+        public EtcdClusterReadiness CheckReadiness(IReadOnlyList<string> endpoints, TimeSpan timeout, CancellationToken cancellation)
+        {
+            var statuses = endpoints.Select(e => GetStatusAsync(e, timeout, cancellation)).ToArray();
+            var healths = endpoints.Select(e => GetHealthAsync(e, timeout, cancellation)).ToArray();
+            Task.WhenAll(statuses.Cast<Task>().Concat(healths)).GetAwaiter().GetResult();
+            return EtcdClusterReadiness.Evaluate(statuses.Select(t => t.Result.Row).ToList(), healths.Select(t => t.Result.Row).ToList());
+        }
+
+        /// <summary>
+        /// Polls until every endpoint is healthy and all agree on one leader, or <paramref name="timeout"/> passes
+        /// (then an OperationTimeout failure naming each endpoint's problem). <paramref name="resolveEndpoints"/> runs
+        /// per attempt, so etcdctl --cluster style resolution follows members that come up late.
+        /// <paramref name="onAttempt"/> runs on the calling thread after each attempt (progress).
+        /// </summary>
+        public EtcdClusterReadiness WaitUntilReady(Func<TimeSpan, IReadOnlyList<string>> resolveEndpoints, TimeSpan timeout, TimeSpan interval,
+            Action<EtcdClusterReadiness, TimeSpan>? onAttempt, CancellationToken cancellation)
+        {
+            var clock = Stopwatch.StartNew();
+            EtcdClusterReadiness last;
+            while (true)
+            {
+                var remaining = timeout - clock.Elapsed;
+                var requestTimeout = remaining < Connection.Timeout ? remaining : Connection.Timeout;
+                if (requestTimeout < TimeSpan.FromMilliseconds(200)) requestTimeout = TimeSpan.FromMilliseconds(200);
+                try
+                {
+                    last = CheckReadiness(resolveEndpoints(requestTimeout), requestTimeout, cancellation);
+                }
+                catch (EtcdOpsException ex) when (ex.Kind != FailureKind.InvalidArgument)
+                {
+                    last = EtcdClusterReadiness.Failed(ex.Message);
+                }
+                onAttempt?.Invoke(last, clock.Elapsed);
+                if (last.Ready) return last;
+                var left = timeout - clock.Elapsed;
+                if (left <= TimeSpan.Zero) break;
+                cancellation.WaitHandle.WaitOne(left < interval ? left : interval);
+                cancellation.ThrowIfCancellationRequested();
+            }
+            throw new EtcdOpsException("EtcdClusterNotReady", FailureKind.OperationTimeout,
+                $"The cluster was not ready within {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s:" +
+                string.Concat(last.Problems.Select(p => Environment.NewLine + "  " + p)) + Environment.NewLine +
+                "Check those members (service running, logs, network between peers), or raise -Timeout.", last);
+        }
+
+        private static EtcdOpsException EtcdError(string endpoint, string what, GatewayReply reply) =>
+            new EtcdOpsException("EtcdRequestFailed", FailureKind.InvalidOperation,
+                $"{endpoint}: etcd refused the {what} request: \"{reply.ErrorMessage}\" (HTTP {reply.HttpStatus}, gRPC code {reply.GrpcCode}).", endpoint);
+
+        internal static string Hex(ulong id) => id.ToString("x", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Whether a set of endpoints forms a ready cluster: all healthy, all following the same single leader.</summary>
+    public sealed class EtcdClusterReadiness
+    {
+        public bool Ready => Problems.Count == 0;
+        public IReadOnlyList<string> Problems { get; private set; } = new string[0];
+        public IReadOnlyList<EtcdEndpointStatus> Status { get; private set; } = new EtcdEndpointStatus[0];
+        public IReadOnlyList<EtcdEndpointHealth> Health { get; private set; } = new EtcdEndpointHealth[0];
+
+        /// <summary>The leader's member ID (hex) when all endpoints agree on one.</summary>
+        public string Leader { get; private set; } = "";
+
+        internal static EtcdClusterReadiness Failed(string problem) => new EtcdClusterReadiness { Problems = new[] { problem } };
+
+        public static EtcdClusterReadiness Evaluate(IReadOnlyList<EtcdEndpointStatus> status, IReadOnlyList<EtcdEndpointHealth> health)
+        {
+            var problems = new List<string>();
+            foreach (var s in status)
+            {
+                var h = health.FirstOrDefault(x => x.Endpoint == s.Endpoint);
+                if (s.Error != null) problems.Add(s.Error);
+                else if (h != null && !h.Health) problems.Add($"{s.Endpoint}: unhealthy: {h.Error}");
+                else if (s.Leader.Length == 0) problems.Add($"{s.Endpoint}: member {s.ID} knows no leader");
+                else if (s.Errors.Length > 0) problems.Add($"{s.Endpoint}: etcd reports {string.Join("; ", s.Errors)}");
+            }
+            var leaders = status.Where(s => s.Error == null && s.Leader.Length > 0).Select(s => s.Leader).Distinct().ToList();
+            if (leaders.Count > 1)
+                problems.Add("the members disagree on the leader: " + string.Join(", ",
+                    status.Where(s => s.Error == null && s.Leader.Length > 0).Select(s => $"{s.Endpoint} follows {s.Leader}")));
+            if (status.Count == 0) problems.Add("no endpoint to check");
+            return new EtcdClusterReadiness
+            {
+                Problems = problems,
+                Status = status,
+                Health = health,
+                Leader = leaders.Count == 1 ? leaders[0] : "",
+            };
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+
+namespace EtcdOps.Commands
+{
+    /// <summary>
+    /// Connection parameters shared by the cluster API cmdlets. Pipeline input (EtcdCluster objects, or node configs
+    /// with Cluster and CertificateSet properties) is collected in ProcessRecord and the cluster is asked once, in
+    /// EndProcessing, so piping every member's config does not repeat the queries.
+    /// </summary>
+    public abstract class EtcdApiCmdlet : EtcdCmdlet
+    {
+        private readonly List<EtcdCluster> _clusters = new List<EtcdCluster>();
+        private readonly List<EtcdCertificateSet> _certificateSets = new List<EtcdCertificateSet>();
+
+        /// <summary>Client URLs, like etcdctl --endpoints (comma-separated lists are accepted too).</summary>
+        [Parameter(Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string[]? Endpoint { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CaCertPath { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CertPath { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? KeyPath { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public EtcdCertificateSet? CertificateSet { get; set; }
+
+        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        public EtcdCluster? Cluster { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            if (Cluster != null && !_clusters.Contains(Cluster)) _clusters.Add(Cluster);
+            if (CertificateSet != null) _certificateSets.Add(CertificateSet);
+        }
+
+        /// <summary>The endpoints and TLS files this call uses (terminating error when there is none).</summary>
+        protected EtcdConnection ResolveConnection(TimeSpan timeout)
+        {
+            var resolver = new EtcdConnectionResolver
+            {
+                CaCertificatePath = CaCertPath,
+                ClientCertificatePath = CertPath,
+                ClientKeyPath = KeyPath,
+                ResolvePath = ResolvePath,
+            };
+            foreach (var e in Endpoint ?? new string[0]) resolver.Endpoints.Add(e);
+            foreach (var c in _clusters) resolver.Clusters.Add(c);
+            foreach (var s in _certificateSets) resolver.CertificateSets.Add(s);
+            try
+            {
+                var connection = resolver.Resolve();
+                connection.Timeout = timeout;
+                WriteVerbose($"Connecting to {string.Join(", ", connection.Endpoints)} ({connection.Source}).");
+                return connection;
+            }
+            catch (EtcdOpsException ex)
+            {
+                ThrowFailure(ex);
+                throw; // not reached: ThrowFailure always throws
+            }
+        }
+
+        /// <summary>An API client for the connection; bad TLS files or a missing CA stop the call.</summary>
+        protected EtcdClient CreateClient(EtcdConnection connection)
+        {
+            try
+            {
+                return new EtcdClient(connection);
+            }
+            catch (EtcdOpsException ex)
+            {
+                ThrowFailure(ex);
+                throw;
+            }
+        }
+
+        /// <summary>The endpoints to ask: the given ones, or with -AllMembers every member's client URLs.</summary>
+        protected IReadOnlyList<string> TargetEndpoints(EtcdClient client, bool allMembers)
+        {
+            if (!allMembers) return client.Connection.Endpoints;
+            try
+            {
+                var all = client.GetAllMemberEndpoints(client.Connection.Endpoints, Cancellation);
+                WriteVerbose($"Member list names {all.Count} client URLs: {string.Join(", ", all)}.");
+                return all;
+            }
+            catch (EtcdOpsException ex)
+            {
+                ThrowFailure(ex);
+                throw;
+            }
+        }
+
+        protected static TimeSpan Seconds(double seconds) => TimeSpan.FromTicks((long)(seconds * TimeSpan.TicksPerSecond));
+    }
+}

@@ -1,0 +1,157 @@
+BeforeAll {
+    . "$PSScriptRoot/common.ps1"
+    . "$PSScriptRoot/tools/LocalEtcd.ps1"
+
+    # Member IDs: etcdctl -w json prints decimal uint64, EtcdOps hex as etcdctl's tables do.
+    function ConvertTo-Decimal([string] $Hex) { [Convert]::ToUInt64($Hex, 16).ToString() }
+    # etcdctl's JSON carries uint64 values beyond Int64; read them as text so no digit is lost.
+    function Get-JsonNumber([string] $Json, [string] $Endpoint, [string] $Field) {
+        $entry = ($Json -split '\{"Endpoint":' | Where-Object { $_ -like "`"$Endpoint`"*" })
+        if ($entry -match "`"$Field`":(\d+)") { $Matches[1] } else { $null }
+    }
+
+    $pki = New-TestDirectory
+    $members = 1..3 | ForEach-Object { @{ Name = "m$_"; Address = "127.0.5.$_" } }
+    & bash "$PSScriptRoot/tools/new-cfssl-pki.sh" $pki m1=127.0.5.1 m2=127.0.5.2 m3=127.0.5.3 m4=127.0.5.4 m5=127.0.5.5 m6=127.0.5.6 | Out-Null
+    $local = Start-LocalEtcdCluster -Version 3.5.16 -CertificateDirectory $pki -Member $members
+    $cluster = New-EtcdCluster -Name api -Member $members
+    $setType = $cluster.GetType().Assembly.GetType('EtcdOps.EtcdCertificateSet')
+    $set = $setType::new($pki, [string[]]@('m1', 'm2', 'm3'), 'client')
+    $tls = @{ CaCertPath = "$pki/ca.pem"; CertPath = "$pki/client.pem"; KeyPath = "$pki/client-key.pem" }
+}
+
+AfterAll {
+    if ($local) { Stop-LocalEtcdCluster $local }
+    Remove-Item $pki -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Get-EtcdEndpointStatus' {
+    It 'reports what etcdctl -w json reports for the same endpoints' {
+        $ctl = Invoke-Etcdctl -Cluster $local -Arguments @('endpoint', 'status', '-w', 'json')
+        $ctl.ExitCode | Should -Be 0
+        $rows = Get-EtcdEndpointStatus -Endpoint $local.Endpoints @tls
+        $again = Invoke-Etcdctl -Cluster $local -Arguments @('endpoint', 'status', '-w', 'json')
+        $again.Output | Should -Be $ctl.Output   # nothing moved in between, so the comparison is exact
+        $json = $ctl.Output | ConvertFrom-Json
+        $rows.Count | Should -Be 3
+        foreach ($row in $rows) {
+            $expected = $json | Where-Object Endpoint -eq $row.Endpoint
+            $expected | Should -Not -BeNullOrEmpty
+            $row.Error | Should -BeNullOrEmpty
+            ConvertTo-Decimal $row.ID | Should -Be (Get-JsonNumber $ctl.Output $row.Endpoint 'member_id')
+            ConvertTo-Decimal $row.Leader | Should -Be (Get-JsonNumber $ctl.Output $row.Endpoint 'leader')
+            ConvertTo-Decimal $row.ClusterID | Should -Be (Get-JsonNumber $ctl.Output $row.Endpoint 'cluster_id')
+            $row.Version | Should -Be $expected.Status.version
+            $row.DbSize | Should -Be $expected.Status.dbSize
+            $row.RaftTerm | Should -Be $expected.Status.raftTerm
+            $row.RaftIndex | Should -Be $expected.Status.raftIndex
+            $row.RaftAppliedIndex | Should -Be $expected.Status.raftAppliedIndex
+            $row.IsLeader | Should -Be ((Get-JsonNumber $ctl.Output $row.Endpoint 'member_id') -eq (Get-JsonNumber $ctl.Output $row.Endpoint 'leader'))
+        }
+        @($rows | Where-Object IsLeader).Count | Should -Be 1
+    }
+
+    It 'shows the columns and humanized DB size of etcdctl --write-out=table' {
+        $ctl = Invoke-Etcdctl -Cluster $local -Endpoints $local.Endpoints[0] -Arguments @('endpoint', 'status', '-w', 'table')
+        $ctlSize = (($ctl.Output -split "`n" | Where-Object { $_ -like "*$($local.Endpoints[0])*" }) -split '\|')[4].Trim()
+        $table = Get-EtcdEndpointStatus -Endpoint $local.Endpoints[0] @tls | Format-Table | Out-String -Width 250
+        foreach ($column in 'ENDPOINT', 'ID', 'VERSION', 'DB SIZE', 'IS LEADER', 'IS LEARNER', 'RAFT TERM', 'RAFT INDEX', 'RAFT APPLIED INDEX', 'ERRORS') {
+            $table | Should -Match ([regex]::Escape($column))
+        }
+        $ctlSize | Should -Match '^\d+(\.\d)? [kMG]?B$'
+        $table | Should -Match ([regex]::Escape($ctlSize))
+    }
+
+    It 'takes endpoints from a piped cluster and TLS files from -CertificateSet' {
+        $rows = $cluster | Get-EtcdEndpointStatus -CertificateSet $set
+        $rows.Endpoint | Should -Be $local.Endpoints
+        @($rows | Where-Object Error).Count | Should -Be 0
+    }
+
+    It 'asks each endpoint once when several node configs of one cluster are piped' {
+        $configs = 1..3 | ForEach-Object { [pscustomobject]@{ Name = "m$_"; Cluster = $cluster; CertificateSet = $set } }
+        $rows = $configs | Get-EtcdEndpointStatus
+        $rows.Count | Should -Be 3
+        ($rows.Endpoint | Sort-Object -Unique).Count | Should -Be 3
+    }
+
+    It 'asks every member with -AllMembers, like etcdctl --cluster' {
+        $rows = Get-EtcdEndpointStatus -Endpoint $local.Endpoints[1] @tls -AllMembers
+        ($rows.Endpoint | Sort-Object) | Should -Be ($local.Endpoints | Sort-Object)
+    }
+
+    It 'uses the ETCDCTL_* environment when nothing else is given' {
+        $r = Invoke-InNewSession @"
+Import-Module '$ModulePath'
+`$env:ETCDCTL_ENDPOINTS = '$($local.Endpoints -join ',')'
+`$env:ETCDCTL_CACERT = '$pki/ca.pem'; `$env:ETCDCTL_CERT = '$pki/client.pem'; `$env:ETCDCTL_KEY = '$pki/client-key.pem'
+(Get-EtcdEndpointStatus | Where-Object { -not `$_.Error }).Count
+"@
+        $r.Output.Trim() | Should -Be '3'
+    }
+
+    It 'refuses a server certificate from another CA with a clear TLS error' {
+        $other = New-TestDirectory
+        try {
+            & bash "$PSScriptRoot/tools/new-cfssl-pki.sh" $other m1=127.0.5.1 | Out-Null
+            $rows = Get-EtcdEndpointStatus -Endpoint $local.Endpoints[0] -CaCertPath "$other/ca.pem" -CertPath "$pki/client.pem" -KeyPath "$pki/client-key.pem" -ErrorVariable err -ErrorAction SilentlyContinue
+            $rows.Error | Should -BeLike '*not issued by the CA*'
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'EtcdTlsServerCertificateRejected,*'
+            $err[0].CategoryInfo.Category | Should -Be 'SecurityError'
+            # etcdctl agrees that this CA does not verify the server.
+            (Invoke-Etcdctl -Cluster $local -Endpoints $local.Endpoints[0] -CaCert "$other/ca.pem" -Arguments @('endpoint', 'status')).ExitCode | Should -Not -Be 0
+        }
+        finally { Remove-Item $other -Recurse -Force }
+    }
+
+    It 'says a client certificate is needed when none is given' {
+        $rows = Get-EtcdEndpointStatus -Endpoint $local.Endpoints[0] -CaCertPath "$pki/ca.pem" -ErrorVariable err -ErrorAction SilentlyContinue
+        $rows.Error | Should -Not -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'EtcdTlsHandshakeFailed,*'
+        $err[0].Exception.Message | Should -BeLike '*requires a client certificate*-CertPath*'
+    }
+
+    It 'refuses https without a CA instead of trusting the system store' {
+        { Get-EtcdEndpointStatus -Endpoint $local.Endpoints[0] -ErrorAction Stop } | Should -Throw -ErrorId 'MissingCaCertificate,*'
+    }
+
+    It 'gives a stopped member a row with its error and reports the others normally' {
+        Stop-LocalEtcdMember -Cluster $local -Name m3
+        $rows = $cluster | Get-EtcdEndpointStatus -CertificateSet $set -Timeout 3 -ErrorVariable err -ErrorAction SilentlyContinue
+        $rows.Count | Should -Be 3
+        $down = $rows | Where-Object Endpoint -eq 'https://127.0.5.3:2379'
+        $down.Error | Should -BeLike '*connection refused*'
+        $down.ID | Should -BeNullOrEmpty
+        @($rows | Where-Object { -not $_.Error }).Count | Should -Be 2
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'EtcdEndpointUnreachable,*'
+        $err[0].TargetObject | Should -Be 'https://127.0.5.3:2379'
+        ($rows | Format-Table | Out-String -Width 300) | Should -Match 'https://127\.0\.5\.3:2379.*connection refused'
+    }
+}
+
+Describe 'Cluster API against etcd 3.4.23' {
+    BeforeAll {
+        $members34 = 4..6 | ForEach-Object { @{ Name = "m$_"; Address = "127.0.5.$_" } }
+        $local34 = Start-LocalEtcdCluster -Version 3.4.23 -CertificateDirectory $pki -Member $members34
+        $cluster34 = New-EtcdCluster -Name api34 -Version 3.4.23 -Member $members34
+    }
+    AfterAll { if ($local34) { Stop-LocalEtcdCluster $local34 } }
+
+    It 'status, health and members equal etcdctl 3.4 for the same endpoints' {
+        $ctl = Invoke-Etcdctl -Cluster $local34 -Arguments @('endpoint', 'status', '-w', 'json')
+        $rows = $cluster34 | Get-EtcdEndpointStatus -CertificateSet $set
+        foreach ($row in $rows) {
+            $row.Version | Should -Be '3.4.23'
+            ConvertTo-Decimal $row.ID | Should -Be (Get-JsonNumber $ctl.Output $row.Endpoint 'member_id')
+            ConvertTo-Decimal $row.Leader | Should -Be (Get-JsonNumber $ctl.Output $row.Endpoint 'leader')
+            "$($row.RaftIndex)" | Should -Be (Get-JsonNumber $ctl.Output $row.Endpoint 'raftIndex')
+        }
+        @($cluster34 | Test-EtcdEndpointHealth -CertificateSet $set | Where-Object Health).Count | Should -Be 3
+        $list = (Invoke-Etcdctl -Cluster $local34 -Arguments @('member', 'list', '-w', 'table')).Output
+        $members = $cluster34 | Get-EtcdMember -CertificateSet $set
+        $members.Count | Should -Be 3
+        foreach ($m in $members) { $list | Should -Match "\| $($m.ID) \| started \| +$($m.Name) \|" }
+    }
+}
