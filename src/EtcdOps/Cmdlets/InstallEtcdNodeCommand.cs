@@ -1,0 +1,172 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace EtcdOps.Commands
+{
+    [Cmdlet(VerbsLifecycle.Install, "EtcdNode", SupportsShouldProcess = true)]
+    [OutputType(typeof(EtcdNodeInstallResult))]
+    public sealed class InstallEtcdNodeCommand : EtcdHostCmdlet
+    {
+        private readonly List<EtcdNodeConfig> _configs = new List<EtcdNodeConfig>();
+
+        /// <summary>Rendered configs from New-EtcdConfig; without them the default config is rendered.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        public EtcdNodeConfig[]? NodeConfig { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public EtcdCertificateSet? CertificateSet { get; set; }
+
+        /// <summary>A release from Save-EtcdRelease; resolved from the cluster's version when omitted.</summary>
+        [Parameter]
+        public EtcdRelease? Release { get; set; }
+
+        [Parameter]
+        public string? ReleaseBaseUrl { get; set; }
+
+        /// <summary>How long to wait for the cluster to become healthy, in seconds.</summary>
+        [Parameter]
+        [ValidateRange(5, 3600)]
+        public int TimeoutSeconds { get; set; } = 120;
+
+        protected override void ProcessRecord()
+        {
+            base.ProcessRecord();
+            if (NodeConfig != null) _configs.AddRange(NodeConfig);
+        }
+
+        protected override void EndProcessing()
+        {
+            foreach (var cluster in Clusters)
+            {
+                try { InstallCluster(cluster); }
+                catch (EtcdOpsException ex) { WriteFailure(ex, cluster); }
+            }
+        }
+
+        private void InstallCluster(EtcdCluster cluster)
+        {
+            var configs = ResolveConfigs(cluster, out var certificates);
+            Preflight(cluster, configs, certificates);
+            var members = SelectMembers(cluster);
+            // Ask (and print -WhatIf plans) before anything is downloaded or any host is contacted.
+            var approved = configs.Where(c => members.Any(m => m.Name == c.Member.Name))
+                                  .Where(c => ShouldProcess($"{c.Member.Name} ({c.Member.SshTarget})", Plan(cluster, c))).ToList();
+            if (approved.Count == 0) return;
+            var release = ResolveRelease(cluster);
+            var specs = approved.Select(c => BuildSpec(cluster, c, release)).ToList();
+
+            var names = specs.Select(s => s.Member.Name).ToList();
+            var events = new ConcurrentQueue<(int Index, string Status)>();
+            var client = EtcdClusterHealth.ForCluster(cluster, certificates);
+            var installer = new ClusterInstaller(
+                (spec, ct) => ConnectAsync(spec.Member, ct),
+                ct => client.WaitAsync(TimeSpan.FromSeconds(TimeoutSeconds), ct),
+                p => events.Enqueue((names.IndexOf(p.Member), p.Phase)));
+            var run = Task.Run(() => installer.InstallAsync(specs, Cancellation));
+            IReadOnlyList<EtcdNodeInstallResult> results;
+            try
+            {
+                PumpProgress($"Installing etcd {release.Version} on cluster '{cluster.Name}'", names, events, run);
+                results = run.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+            finally { CompleteProgress($"Installing etcd on cluster '{cluster.Name}'", names.Count); }
+
+            foreach (var failure in installer.Failures)
+                WriteHostFailure(failure.Value, cluster.FindMember(failure.Key) ?? (object)failure.Key);
+            WriteObject(results, true);
+        }
+
+        private List<EtcdNodeConfig> ResolveConfigs(EtcdCluster cluster, out EtcdCertificateSet certificates)
+        {
+            var piped = _configs.Where(c => c.Cluster.Token == cluster.Token && c.Cluster.Name == cluster.Name).ToList();
+            certificates = CertificateSet ?? piped.Select(c => c.CertificateSet).FirstOrDefault(c => c != null)
+                ?? throw new EtcdOpsException("CertificateSetRequired", FailureKind.InvalidArgument,
+                    $"Cluster '{cluster.Name}': no certificates. Pass -CertificateSet (from New-EtcdCertificateSet or Import-EtcdCertificateSet), or pipe configs made by New-EtcdConfig -CertificateSet.", cluster);
+            if (piped.Count > 0)
+            {
+                var missing = cluster.Members.Where(m => piped.All(c => c.Member.Name != m.Name)).Select(m => m.Name).ToList();
+                if (missing.Count > 0 && (Member == null || Member.Any(n => missing.Contains(n, StringComparer.OrdinalIgnoreCase))))
+                    throw new EtcdOpsException("NodeConfigMissing", FailureKind.InvalidArgument,
+                        $"Cluster '{cluster.Name}': no config for {string.Join(", ", missing)}. Pipe the whole output of New-EtcdConfig, or omit the configs to use the defaults.", cluster);
+                return piped;
+            }
+            var rendered = EtcdConfigRenderer.Render(cluster, certificates, new EtcdConfigOptions(), out var notes);
+            foreach (var note in notes) WriteWarning(note);
+            return rendered.ToList();
+        }
+
+        /// <summary>Everything etcd would refuse, and every broken certificate, stops the run before a host is touched.</summary>
+        private void Preflight(EtcdCluster cluster, IReadOnlyList<EtcdNodeConfig> configs, EtcdCertificateSet certificates)
+        {
+            var findings = EtcdConfigValidator.Validate(configs).Concat(CertificateSetValidator.Test(certificates, cluster)).ToList();
+            foreach (var w in findings.Where(f => f.Severity == FindingSeverity.Warning)) WriteWarning($"{w.Target}: {w.Message}");
+            var errors = findings.Where(f => f.Severity == FindingSeverity.Error).ToList();
+            foreach (var c in configs)
+                foreach (var f in c.Files.Where(f => !File.Exists(f.LocalPath)))
+                    errors.Add(new EtcdFinding { Severity = FindingSeverity.Error, Rule = "FileMissing", Target = c.Member.Name, Key = f.RemotePath, Message = $"{f.LocalPath} does not exist." });
+            if (errors.Count == 0) return;
+            var text = new StringBuilder($"Cluster '{cluster.Name}' did not pass the pre-flight checks; no host was touched:");
+            foreach (var e in errors) text.Append($"\n  [{e.Rule}] {e.Target}: {e.Message}");
+            throw new EtcdOpsException("PreflightFailed", FailureKind.InvalidData, text.ToString(), cluster);
+        }
+
+        private EtcdRelease ResolveRelease(EtcdCluster cluster)
+        {
+            var version = EtcdVersion.Parse(cluster.Version);
+            if (Release != null)
+            {
+                if (Release.Version.TrimStart('v') != version.ToString())
+                    throw new EtcdOpsException("ReleaseVersionMismatch", FailureKind.InvalidArgument,
+                        $"-Release is etcd {Release.Version} but cluster '{cluster.Name}' is etcd {version}. Pass the matching release or change the cluster's Version.", Release);
+                return Release;
+            }
+            using var source = new EtcdReleaseSource();
+            var progress = new ReleaseDownloadProgress();
+            var task = Task.Run(() => source.GetAsync(version, "amd64", ReleaseBaseUrl, null, new EtcdReleaseCache(), false, progress, Cancellation));
+            var activity = $"Getting etcd {version}";
+            while (!task.Wait(200))
+                if (progress.TotalBytes > 0)
+                    WriteProgress(new ProgressRecord(1, activity, $"{progress.BytesReceived / 1024} of {progress.TotalBytes / 1024} KiB") { PercentComplete = (int)(100 * progress.BytesReceived / progress.TotalBytes) });
+            WriteProgress(new ProgressRecord(1, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            try { return task.GetAwaiter().GetResult(); }
+            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+        }
+
+        private static NodeInstallSpec BuildSpec(EtcdCluster cluster, EtcdNodeConfig config, EtcdRelease release)
+        {
+            var spec = new NodeInstallSpec(cluster, config.Member)
+            {
+                ConfigPath = config.ConfigPath,
+                ConfigDirectory = Path.GetDirectoryName(config.ConfigPath)!.Replace('\\', '/'),
+                // Deploy exactly the text the pre-flight checked; only the state line differs between the two.
+                ConfigNew = Encoding.UTF8.GetBytes(ConfigText.WithInitialClusterState(config.Yaml, EtcdConfigOptions.StateNew)),
+                ConfigExisting = Encoding.UTF8.GetBytes(ConfigText.WithInitialClusterState(config.Yaml, EtcdConfigOptions.StateExisting)),
+                UnitPath = config.UnitPath,
+                DataDir = config.Settings.DataDir,
+                ReleaseVersion = release.Version.TrimStart('v'),
+                ReleaseArchitecture = release.Architecture,
+                ReleaseArchivePath = release.ArchivePath,
+                ReleaseSha256 = release.Sha256,
+            };
+            if (!string.IsNullOrEmpty(config.Settings.WalDir)) spec.EtcdDirectories.Add(config.Settings.WalDir!);
+            foreach (var f in config.Files)
+                spec.Files.Add(new RemoteFile(f.RemotePath, File.ReadAllBytes(f.LocalPath), f.IsPrivateKey ? "0600" : "0644", "etcd", "etcd"));
+            spec.Files.Add(new RemoteFile(config.UnitPath, Encoding.UTF8.GetBytes(config.SystemdUnit), "0644"));
+            return spec;
+        }
+
+        private static string Plan(EtcdCluster cluster, EtcdNodeConfig c) =>
+            $"Install etcd {cluster.Version} to {NodeInstallSpec.DefaultBinDir}; ensure user etcd ({NodeInstallSpec.DefaultEtcdId}) and " +
+            $"{Path.GetDirectoryName(c.ConfigPath)!.Replace('\\', '/')}, {c.Settings.DataDir} (0700, etcd); " +
+            $"write {string.Join(", ", c.Files.Select(f => f.RemotePath))}, {c.ConfigPath} and {c.UnitPath}; enable and start etcd " +
+            "(all members together, restarting changed running members one at a time); wait for the cluster; set initial-cluster-state: existing";
+    }
+}

@@ -1,0 +1,171 @@
+# Install-EtcdNode on real systemd hosts of the lab (tests/lab/Lab.ps1), checked the way an operator would:
+# etcdctl's view, file owners and modes on the hosts, systemd's InvocationID.
+BeforeAll {
+    . "$PSScriptRoot/common.ps1"
+    . "$PSScriptRoot/lab/LabCluster.ps1"
+}
+
+Describe 'Install-EtcdNode' -Skip:(-not $env:ETCDOPS_LAB) {
+    BeforeAll {
+        $ctx = Get-LabClusterContext
+        $lab = $ctx.Lab
+        $ssh = $ctx.Ssh
+        $first = $lab.Hosts[0].Name
+        # Start from bare hosts.
+        $ctx.Cluster | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue
+    }
+
+    Context 'before anything is installed' {
+        It '-WhatIf prints each host''s plan and touches nothing' {
+            # -WhatIf messages go straight to the host, so look at what a user's console shows.
+            $r = Invoke-InNewSession @"
+Import-Module '$ModulePath'
+`$c = Import-EtcdCluster '$($ctx.InventoryPath)'
+`$pki = Import-EtcdCertificateSet '$($ctx.Pki.Path)'
+`$c | Install-EtcdNode -CertificateSet `$pki -ReleaseBaseUrl '$($ctx.ReleaseBaseUrl)' -SshKeyPath '$($lab.KeyPath)' -KnownHostsPath '$($lab.KnownHostsPath)' -WhatIf
+"@
+            $out = $r.Output
+            foreach ($h in $lab.Hosts) { $out | Should -Match ([regex]::Escape($h.Name)) }
+            $out | Should -Match 'initial-cluster-state: existing'
+            foreach ($h in $lab.Hosts) {
+                (Invoke-LabSsh -Lab $lab -HostName $h.Name -Command 'test -e /usr/local/bin/etcd || test -e /etc/etcd && echo present || echo absent').Output | Should -Be 'absent'
+            }
+        }
+
+        It 'a bad config stops the run before any host is touched' {
+            # A hand edit that etcd would refuse: the member's name is no longer in initial-cluster.
+            $configs = $ctx.Cluster | New-EtcdConfig -CertificateSet $ctx.Pki
+            $configs[0].Yaml = $configs[0].Yaml -replace "(?m)^name: .*$", 'name: not-a-member'
+            $err = $null
+            try { $configs | Install-EtcdNode -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'PreflightFailed,*'
+            $err.Exception.Message | Should -Match 'no host was touched'
+            $err.Exception.Message | Should -Match "couldn't find local name"
+            (Invoke-LabSsh -Lab $lab -HostName $first -Command 'test -e /etc/etcd && echo present || echo absent').Output | Should -Be 'absent'
+        }
+
+        It 'a certificate set without the members'' IPs stops the run before any host is touched' {
+            $other = New-EtcdCluster -Name other -Member @(
+                $lab.Hosts | ForEach-Object { @{ Name = $_.Name; Address = ($_.Address -replace '\.(\d+)$', '.2$1') } }) -WarningAction SilentlyContinue
+            $wrong = $other | New-EtcdCertificateSet -Path (New-TestDirectory)
+            $err = $null
+            try { $ctx.Cluster | Install-EtcdNode -CertificateSet $wrong -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'PreflightFailed,*'
+            (Invoke-LabSsh -Lab $lab -HostName $first -Command 'test -e /etc/etcd && echo present || echo absent').Output | Should -Be 'absent'
+        }
+
+        It 'refuses a host that is not in known_hosts (Strict) and records it with AcceptNew' {
+            $kh = Join-Path (New-TestDirectory) 'known_hosts'
+            Set-Content $kh ''
+            $err = $null
+            $ctx.Cluster | Install-EtcdNode -CertificateSet $ctx.Pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl -SshKeyPath $lab.KeyPath -KnownHostsPath $kh -Member $first -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            @($err | Where-Object { $_.FullyQualifiedErrorId -like 'HostKeyUnknown,*' }).Count | Should -Be 1
+            (Invoke-LabSsh -Lab $lab -HostName $first -Command 'test -e /etc/etcd && echo present || echo absent').Output | Should -Be 'absent'
+
+            $ctx.Cluster | Get-EtcdNodeLog -Member $first -Lines 1 -SshKeyPath $lab.KeyPath -KnownHostsPath $kh -HostKeyPolicy AcceptNew | Out-Null
+            (Get-Content $kh | Where-Object { $_ -match [regex]::Escape($lab.Hosts[0].Address) }).Count | Should -BeGreaterThan 0
+        }
+    }
+
+    Context 'a 3-member deploy from scratch' {
+        BeforeAll {
+            $results = $ctx.Cluster | Install-EtcdNode -CertificateSet $ctx.Pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh
+        }
+
+        It 'returns one changed result per member' {
+            $results.Count | Should -Be 3
+            $results | ForEach-Object { $_.Changed | Should -BeTrue; $_.Version | Should -Be '3.5.16' }
+            ($results.Name | Sort-Object) | Should -Be ($lab.Hosts.Name | Sort-Object)
+        }
+
+        It 'etcdctl sees three started members, all healthy' {
+            $list = Invoke-LabEtcdctl -Context $ctx -Arguments 'member', 'list', '-w', 'simple'
+            $list.ExitCode | Should -Be 0 -Because $list.Output
+            ($list.Output -split "`n" | Where-Object { $_ -match ', started, ' }).Count | Should -Be 3
+            $health = Invoke-LabEtcdctl -Context $ctx -Arguments 'endpoint', 'health'
+            $health.ExitCode | Should -Be 0 -Because $health.Output
+            ([regex]::Matches($health.Output, 'is healthy')).Count | Should -Be 3
+        }
+
+        It 'refuses a client without a certificate' {
+            (Invoke-LabEtcdctl -Context $ctx -NoClientCert -Arguments 'endpoint', 'health').ExitCode | Should -Not -Be 0
+        }
+
+        It 'owners and modes are as designed and the CA key never leaves the workstation' {
+            $h = $lab.Hosts[1]
+            $stat = (Invoke-LabSsh -Lab $lab -HostName $h.Name -Command "stat -c '%n %a %U %G' /etc/etcd /var/lib/etcd /etc/etcd/*.pem /etc/etcd/conf.yml /etc/systemd/system/etcd.service").Output -split "`n"
+            $modes = @{}; foreach ($l in $stat) { $f = $l -split ' '; $modes[$f[0]] = $f[1..3] -join ' ' }
+            $modes['/etc/etcd'] | Should -Be '700 etcd etcd'
+            $modes['/var/lib/etcd'] | Should -Be '700 etcd etcd'
+            $modes['/etc/etcd/server-key.pem'] | Should -Be '600 etcd etcd'
+            $modes["/etc/etcd/$($h.Name)-key.pem"] | Should -Be '600 etcd etcd'
+            $modes['/etc/etcd/client-key.pem'] | Should -Be '600 etcd etcd'
+            $modes['/etc/etcd/ca.pem'] | Should -Be '644 etcd etcd'
+            $modes['/etc/systemd/system/etcd.service'] | Should -Be '644 root root'
+            $modes.Keys | Should -Not -Contain '/etc/etcd/ca-key.pem'
+            $other = $lab.Hosts[0].Name
+            $modes.Keys | Should -Not -Contain "/etc/etcd/$other-key.pem"
+            (Invoke-LabSsh -Lab $lab -HostName $h.Name -Command 'getent passwd etcd').Output | Should -Match '^etcd:x:1501:1501:.*:/var/lib/etcd:/bin/false$'
+        }
+
+        It 'conf.yml says existing on every member' {
+            foreach ($h in $lab.Hosts) {
+                (Invoke-LabSsh -Lab $lab -HostName $h.Name -Command 'grep initial-cluster-state /etc/etcd/conf.yml').Output | Should -Match 'existing'
+            }
+        }
+    }
+
+    Context 'idempotence and changes' {
+        It 're-running with unchanged inputs changes no file and restarts nothing' {
+            $before = Get-LabInvocationId -Context $ctx
+            $ids = Invoke-LabEtcdctl -Context $ctx -Arguments 'member', 'list', '-w', 'simple'
+            $again = $ctx.Cluster | Install-EtcdNode -CertificateSet $ctx.Pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh
+            $again | ForEach-Object { $_.Changed | Should -BeFalse -Because ($_.Changes -join ', '); $_.Restarted | Should -BeFalse; $_.Started | Should -BeFalse }
+            foreach ($k in $before.Keys) { (Get-LabInvocationId -Context $ctx)[$k] | Should -Be $before[$k] }
+            (Invoke-LabEtcdctl -Context $ctx -Arguments 'member', 'list', '-w', 'simple').Output | Should -Be $ids.Output
+        }
+
+        It 'a changed config restarts members one at a time and the cluster stays healthy' {
+            $before = Get-LabInvocationId -Context $ctx
+            $r = $ctx.Cluster | New-EtcdConfig -CertificateSet $ctx.Pki -SnapshotCount 50000 | Install-EtcdNode -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh
+            $r | ForEach-Object { $_.Restarted | Should -BeTrue }
+            $after = Get-LabInvocationId -Context $ctx
+            foreach ($k in $before.Keys) { $after[$k] | Should -Not -Be $before[$k] }
+            (Invoke-LabEtcdctl -Context $ctx -Arguments 'endpoint', 'health').ExitCode | Should -Be 0
+            (Invoke-LabSsh -Lab $lab -HostName $first -Command 'grep snapshot-count /etc/etcd/conf.yml').Output | Should -Match '50000'
+        }
+
+        It 'a host whose key differs from known_hosts is refused before anything changes there' {
+            $kh = Join-Path (New-TestDirectory) 'known_hosts'
+            $wrongKey = (Get-Content "$($lab.KeyPath).pub").Split(' ')[1]   # a valid ed25519 key, but not the host's
+            $lines = Get-Content $lab.KnownHostsPath | Where-Object { $_ -notmatch "^$([regex]::Escape($lab.Hosts[0].Address))[ ,]" }
+            Set-Content $kh (@("$($lab.Hosts[0].Address) ssh-ed25519 $wrongKey") + $lines)
+            $before = Get-LabInvocationId -Context $ctx
+            $sum = (Invoke-LabSsh -Lab $lab -HostName $first -Command 'sha256sum /etc/etcd/conf.yml').Output
+            $err = $null
+            $ctx.Cluster | New-EtcdConfig -CertificateSet $ctx.Pki -SnapshotCount 60000 |
+                Install-EtcdNode -ReleaseBaseUrl $ctx.ReleaseBaseUrl -SshKeyPath $lab.KeyPath -KnownHostsPath $kh -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            @($err | Where-Object { $_.FullyQualifiedErrorId -like 'HostKeyChanged,*' }).Count | Should -Be 1
+            $err[0].Exception.Message | Should -Match 'ssh-keygen -R'
+            (Invoke-LabSsh -Lab $lab -HostName $first -Command 'sha256sum /etc/etcd/conf.yml').Output | Should -Be $sum
+            (Get-LabInvocationId -Context $ctx)[$first] | Should -Be $before[$first]
+        }
+    }
+
+    Context 'non-root users through sudo' {
+        It 'deploys the same cluster as <User>' -TestCases @(@{ User = 'ops' }, @{ User = 'opspw' }) {
+            param($User)
+            $ctx.Cluster | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh
+            $cred = if ($User -eq 'opspw') { Get-LabCredential -Lab $lab -User opspw } else { $null }
+            $p = @{ SshUser = $User; SshKeyPath = $lab.KeyPath; KnownHostsPath = $lab.KnownHostsPath }
+            if ($cred) { $p.SshCredential = $cred }
+            $r = $ctx.Cluster | Install-EtcdNode -CertificateSet $ctx.Pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl @p
+            $r.Count | Should -Be 3
+            (Invoke-LabEtcdctl -Context $ctx -Arguments 'endpoint', 'health').ExitCode | Should -Be 0
+            if ($cred) {
+                $secret = $cred.GetNetworkCredential().Password
+                ($r | Out-String) | Should -Not -Match ([regex]::Escape($secret))
+            }
+        }
+    }
+}
