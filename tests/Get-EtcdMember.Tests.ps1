@@ -36,7 +36,7 @@ Describe 'Get-EtcdMember' {
         $table = $cluster | Get-EtcdMember @tls | Format-Table | Out-String -Width 200
         $table | Should -Match 'ID +STATUS +NAME +PEER ADDRS +CLIENT ADDRS +IS LEARNER'
         foreach ($m in $cluster | Get-EtcdMember @tls) {
-            $ctl | Should -Match "\| $($m.ID) \| started \| +$($m.Name) \| $([regex]::Escape($m.PeerURLs[0])) \| $([regex]::Escape($m.ClientURLs[0])) \| +false \|"
+            $ctl | Should -Match "\| +$($m.ID) \| started \| +$($m.Name) \| $([regex]::Escape($m.PeerURLs[0])) \| $([regex]::Escape($m.ClientURLs[0])) \| +false \|"
             $table | Should -Match "$($m.ID) +started +$($m.Name)"
         }
     }

@@ -25,7 +25,7 @@ Describe 'Wait-EtcdCluster' {
         $leader = @($rows | Where-Object IsLeader)
         $leader.Count | Should -Be 1
         $table = (Invoke-Etcdctl -Cluster $local -Arguments @('endpoint', 'status', '-w', 'table')).Output
-        $table | Should -Match "$([regex]::Escape($leader[0].Endpoint)) \| $($leader[0].ID) \|.*\| +true \|"
+        $table | Should -Match "$([regex]::Escape($leader[0].Endpoint)) \| +$($leader[0].ID) \|.*\| +true \|"
     }
 
     It 'follows the member list with -AllMembers' {
