@@ -64,8 +64,8 @@ namespace EtcdOps
             GetMembersAsync(endpoints, Connection.Timeout, cancellation).GetAwaiter().GetResult();
 
         /// <summary>etcdctl --cluster: every client URL of every member, read from the member list.</summary>
-        public IReadOnlyList<string> GetAllMemberEndpoints(IReadOnlyList<string> endpoints, CancellationToken cancellation) =>
-            AllMemberEndpointsAsync(endpoints, Connection.Timeout, cancellation).GetAwaiter().GetResult();
+        public IReadOnlyList<string> GetAllMemberEndpoints(IReadOnlyList<string> endpoints, CancellationToken cancellation, TimeSpan? timeout = null) =>
+            AllMemberEndpointsAsync(endpoints, timeout ?? Connection.Timeout, cancellation).GetAwaiter().GetResult();
 
         private static IReadOnlyList<EndpointResult<T>> Run<T>(IReadOnlyList<string> endpoints, Func<string, Task<EndpointResult<T>>> query)
         {

@@ -33,7 +33,7 @@ namespace EtcdOps.Commands
             {
                 var ready = client.WaitUntilReady(
                     requestTimeout => AllMembers
-                        ? client.GetAllMemberEndpoints(connection.Endpoints, Cancellation)
+                        ? client.GetAllMemberEndpoints(connection.Endpoints, Cancellation, requestTimeout)
                         : connection.Endpoints,
                     Seconds(Timeout), PollInterval,
                     (readiness, elapsed) =>

@@ -1,0 +1,54 @@
+BeforeAll {
+    . "$PSScriptRoot/common.ps1"
+    . "$PSScriptRoot/tools/LocalEtcd.ps1"
+    $pki = New-TestDirectory
+    $members = 1..3 | ForEach-Object { @{ Name = "m$_"; Address = "127.0.5.$_" } }
+    & bash "$PSScriptRoot/tools/new-cfssl-pki.sh" $pki m1=127.0.5.1 m2=127.0.5.2 m3=127.0.5.3 | Out-Null
+    $local = Start-LocalEtcdCluster -Version 3.5.16 -CertificateDirectory $pki -Member $members
+    $cluster = New-EtcdCluster -Name api -Member $members
+    $tls = @{ CaCertPath = "$pki/ca.pem"; CertPath = "$pki/client.pem"; KeyPath = "$pki/client-key.pem" }
+}
+
+AfterAll {
+    if ($local) { Stop-LocalEtcdCluster $local }
+    Remove-Item $pki -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Wait-EtcdCluster' {
+    It 'returns nothing once every endpoint is healthy with one leader' {
+        $cluster | Wait-EtcdCluster @tls -Timeout 20 | Should -BeNullOrEmpty
+    }
+
+    It 'with -PassThru returns the status rows, exactly one of them the leader etcdctl names' {
+        $rows = $cluster | Wait-EtcdCluster @tls -Timeout 20 -PassThru
+        $rows.Count | Should -Be 3
+        $leader = @($rows | Where-Object IsLeader)
+        $leader.Count | Should -Be 1
+        $table = (Invoke-Etcdctl -Cluster $local -Arguments @('endpoint', 'status', '-w', 'table')).Output
+        $table | Should -Match "$([regex]::Escape($leader[0].Endpoint)) \| +$($leader[0].ID) \|.*\| +true \|"
+    }
+
+    It 'follows the member list with -AllMembers' {
+        $rows = Wait-EtcdCluster -Endpoint $local.Endpoints[0] @tls -AllMembers -Timeout 20 -PassThru
+        ($rows.Endpoint | Sort-Object) | Should -Be ($local.Endpoints | Sort-Object)
+    }
+
+    It 'times out with a terminating error naming the stopped member and why' {
+        # A follower, so the two left keep their leader and only the stopped member is named.
+        $down = ($cluster | Get-EtcdEndpointStatus @tls | Where-Object { -not $_.IsLeader } | Select-Object -First 1).Endpoint
+        Stop-LocalEtcdMember -Cluster $local -Name ($members | Where-Object { $down -eq "https://$($_.Address):2379" }).Name
+        $err = $null
+        try { $cluster | Wait-EtcdCluster @tls -Timeout 3 -ErrorAction Stop } catch { $err = $_ }
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike 'EtcdClusterNotReady,*'
+        $err.CategoryInfo.Category | Should -Be 'OperationTimeout'
+        $err.Exception.Message | Should -BeLike "*${down}: connection refused*"
+        foreach ($up in $local.Endpoints | Where-Object { $_ -ne $down }) { $err.Exception.Message | Should -Not -BeLike "*$up*" }
+        $err.TargetObject.Problems.Count | Should -Be 1
+    }
+
+    It 'refuses a call without any endpoint' {
+        $r = Invoke-InNewSession "Import-Module '$ModulePath'; Remove-Item Env:ETCDCTL_* -ErrorAction SilentlyContinue; try { Wait-EtcdCluster -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId }"
+        $r.Output | Should -BeLike 'NoEtcdEndpoint,*'
+    }
+}

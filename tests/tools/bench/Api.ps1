@@ -1,0 +1,35 @@
+# Cluster API benchmark: endpoint status and health over 3 and 7 endpoints of a real 7-member TLS cluster
+# on loopback, in-session (the module is already imported), next to etcdctl's time for the same call.
+param([string] $WorkDir)
+. (Join-Path (Split-Path $PSScriptRoot) 'LocalEtcd.ps1')
+
+function Measure-ApiMedian([scriptblock] $Block, [int] $Runs = 15) {
+    & $Block | Out-Null   # warm-up: JIT, first TLS handshakes
+    $times = foreach ($i in 1..$Runs) { (Measure-Command { & $Block | Out-Null }).TotalMilliseconds }
+    ($times | Sort-Object)[[int][math]::Floor($Runs / 2)]
+}
+
+$pki = Join-Path $WorkDir 'api-pki'
+$members = 1..7 | ForEach-Object { @{ Name = "m$_"; Address = "127.0.5.$_" } }
+& bash (Join-Path (Split-Path $PSScriptRoot) 'new-cfssl-pki.sh') $pki @($members | ForEach-Object { "$($_.Name)=$($_.Address)" }) | Out-Null
+$local = Start-LocalEtcdCluster -Version 3.5.16 -CertificateDirectory $pki -Member $members -TimeoutSeconds 60
+try {
+    $tls = @{ CaCertPath = "$pki/ca.pem"; CertPath = "$pki/client.pem"; KeyPath = "$pki/client-key.pem" }
+    foreach ($count in 3, 7) {
+        $endpoints = $local.Endpoints[0..($count - 1)]
+        foreach ($case in @(
+                @{ Name = 'status'; Ours = { Get-EtcdEndpointStatus -Endpoint $endpoints @tls }; Ctl = @('endpoint', 'status') }
+                @{ Name = 'health'; Ours = { Test-EtcdEndpointHealth -Endpoint $endpoints @tls }; Ctl = @('endpoint', 'health') })) {
+            $ours = Measure-ApiMedian $case.Ours
+            $ctl = Measure-ApiMedian { Invoke-Etcdctl -Cluster $local -Endpoints $endpoints -Arguments $case.Ctl } -Runs 5
+            [pscustomobject]@{
+                Area        = 'Api'
+                Case        = "endpoint $($case.Name), $count endpoints"
+                'Median ms' = [math]::Round($ours, 1)
+                Target      = $(if ($count -eq 7) { '<= 50 ms' } else { '' })
+                Comparison  = "etcdctl $([math]::Round($ctl, 1)) ms"
+            }
+        }
+    }
+}
+finally { Stop-LocalEtcdCluster $local }
