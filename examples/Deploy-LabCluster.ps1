@@ -1,17 +1,40 @@
 <#
 .SYNOPSIS
-    The EtcdOps demo: describe a three-member cluster, issue its certificates, render and check its config.
-    (Grows into the full lab deployment as the install cmdlets land.)
+    The EtcdOps demo: brings up a lab of three real systemd hosts on this machine and deploys a TLS etcd
+    cluster onto them with examples/Deploy-EtcdCluster.ps1, exactly as a user would onto their own hosts.
+.DESCRIPTION
+    Needs root on Linux (the lab uses network namespaces and systemd-nspawn). The lab stays up so you can
+    look around; tear it down with: dotnet pwsh tests/lab/Lab.ps1 -Action Down   (or pass -TearDown).
 #>
-param([string] $ModulePath = (Join-Path $PSScriptRoot '../output/EtcdOps'), [string] $WorkDir = (Join-Path ([IO.Path]::GetTempPath()) 'etcdops-demo'))
+param(
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../output/EtcdOps'),
+    [int] $HostCount = 3,
+    [switch] $TearDown
+)
 $ErrorActionPreference = 'Stop'
-Import-Module $ModulePath -Force
+$labScript = Join-Path $PSScriptRoot '../tests/lab/Lab.ps1'
+. (Join-Path $PSScriptRoot '../tests/lab/LabInfo.ps1')
+Import-Module $ModulePath
 
-New-Item -ItemType Directory -Force $WorkDir | Out-Null
-$cluster = New-EtcdCluster -Name demo -Version 3.5.16 -Member @(
-    @{ Name = 'etcd-1'; Address = '10.231.0.11' }
-    @{ Name = 'etcd-2'; Address = '10.231.0.12' }
-    @{ Name = 'etcd-3'; Address = '10.231.0.13' })
-$cluster | Export-EtcdCluster -Path (Join-Path $WorkDir 'demo.yml')
-Import-EtcdCluster (Join-Path $WorkDir 'demo.yml')
-$cluster.Members | Format-Table
+& $labScript -Action Up -HostCount $HostCount
+try {
+    $lab = Get-LabInfo -Require
+    $work = Join-Path $lab.StateDir 'demo'
+    New-Item -ItemType Directory -Force $work | Out-Null
+    $inventory = Join-Path $work 'demo.yml'
+    if (-not (Test-Path $inventory)) {
+        New-EtcdCluster -Name demo -Version 3.5.16 -Member @($lab.Hosts | ForEach-Object { @{ Name = $_.Name; Address = $_.Address } }) |
+            Export-EtcdCluster -Path $inventory
+    }
+    Write-Host "Inventory ($inventory):" -ForegroundColor Cyan
+    Get-Content $inventory | Write-Host
+
+    $elapsed = Measure-Command {
+        & (Join-Path $PSScriptRoot 'Deploy-EtcdCluster.ps1') -InventoryPath $inventory -PkiPath (Join-Path $work 'pki') `
+            -SshKeyPath $lab.KeyPath -KnownHostsPath $lab.KnownHostsPath -ReleaseBaseUrl $lab.ReleaseBaseUrl -ModulePath $ModulePath | Out-Host
+    }
+    Write-Host ("Deployed and checked in {0:0.0} s. The lab stays up; tear it down with: dotnet pwsh tests/lab/Lab.ps1 -Action Down" -f $elapsed.TotalSeconds) -ForegroundColor Green
+}
+finally {
+    if ($TearDown) { & $labScript -Action Down }
+}
