@@ -31,3 +31,28 @@ Describe 'EtcdOps module' {
         $help.Examples.Example[0].Code | Should -Match $Name.Split('-')[1]
     }
 }
+
+Describe 'EtcdOps package' {
+    It 'is a .nupkg that PSResourceGet installs from a local repository, and the installed module works' {
+        $dir = New-TestDirectory
+        $r = Invoke-InNewSession @"
+`$ErrorActionPreference = 'Stop'
+`$repo = Join-Path '$dir' 'repo'; `$dest = Join-Path '$dir' 'modules'
+New-Item -ItemType Directory `$repo, `$dest | Out-Null
+`$name = 'EtcdOpsTest' + `$PID
+Register-PSResourceRepository -Name `$name -Uri `$repo -Trusted
+try {
+    Publish-PSResource -Path '$ModulePath' -Repository `$name
+    'nupkg=' + (Get-ChildItem `$repo -Filter 'EtcdOps.*.nupkg').Name
+    Save-PSResource -Name EtcdOps -Repository `$name -Path `$dest -TrustRepository
+    Import-Module (Join-Path `$dest 'EtcdOps')
+    'cluster=' + (New-EtcdCluster -Name pkg -Member @{ Name = 'a'; Address = '10.0.0.1' }).Name
+}
+finally { Unregister-PSResourceRepository -Name `$name }
+"@
+        Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue
+        $r.Output | Should -Match 'nupkg=EtcdOps\.\d+\.\d+\.\d+\.nupkg'
+        $r.Output | Should -Match 'cluster=pkg'
+        $r.ExitCode | Should -Be 0
+    }
+}

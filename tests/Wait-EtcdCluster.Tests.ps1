@@ -1,12 +1,9 @@
 BeforeAll {
     . "$PSScriptRoot/common.ps1"
     . "$PSScriptRoot/tools/LocalEtcd.ps1"
-    $pki = New-TestDirectory
-    $members = 1..3 | ForEach-Object { @{ Name = "m$_"; Address = "127.0.5.$_" } }
-    & bash "$PSScriptRoot/tools/new-cfssl-pki.sh" $pki m1=127.0.5.1 m2=127.0.5.2 m3=127.0.5.3 | Out-Null
-    $local = Start-LocalEtcdCluster -Version 3.5.16 -CertificateDirectory $pki -Member $members
+    $fixture = Start-LocalTlsTestCluster -Block 5
+    $pki, $members, $local, $tls = $fixture.Pki, $fixture.Members, $fixture.Local, $fixture.Tls
     $cluster = New-EtcdCluster -Name api -Member $members
-    $tls = @{ CaCertPath = "$pki/ca.pem"; CertPath = "$pki/client.pem"; KeyPath = "$pki/client-key.pem" }
 }
 
 AfterAll {

@@ -32,6 +32,8 @@ function Start-EtcdProcess {
     )
     $etcd = Get-EtcdBinary -Version $Version
     $argList = if ($ConfigFile) { @("--config-file=$ConfigFile") } else { $Arguments }
+    # Start-Process joins arguments with spaces: quote the ones that contain any.
+    $argList = @($argList | ForEach-Object { if ($_ -match '\s') { '"' + $_ + '"' } else { $_ } })
     Start-Process -FilePath $etcd -ArgumentList $argList -RedirectStandardError $LogPath `
         -RedirectStandardOutput "$LogPath.out" -PassThru
 }
@@ -131,4 +133,20 @@ function Stop-LocalEtcdMember {
     $p = $Cluster.Processes[$i]
     Stop-Process -Id $p.Id -Force
     $p.WaitForExit(5000) | Out-Null
+}
+
+# The usual test fixture: a cfssl certificate set for members m1..mN on 127.0.<Block>.1..N and a running
+# TLS cluster of them. Returns Pki (directory), Members, Local (for Invoke-Etcdctl/Stop-LocalEtcdCluster)
+# and Tls (etcdctl-named parameters for the API cmdlets). Stop it with Stop-LocalEtcdCluster $x.Local.
+function Start-LocalTlsTestCluster {
+    param([Parameter(Mandatory)] [int] $Block, [int] $Count = 3, [string] $Version = '3.5.16', [string] $Pki)
+    if (-not $Pki) { $Pki = Join-Path ([IO.Path]::GetTempPath()) ("etcdops-pki-" + [guid]::NewGuid().ToString('N').Substring(0, 8)) }
+    $members = 1..$Count | ForEach-Object { @{ Name = "m$_"; Address = "127.0.$Block.$_" } }
+    & bash (Join-Path $PSScriptRoot 'new-cfssl-pki.sh') $Pki @($members | ForEach-Object { "$($_.Name)=$($_.Address)" }) | Out-Null
+    [pscustomobject]@{
+        Pki     = $Pki
+        Members = $members
+        Local   = Start-LocalEtcdCluster -Version $Version -CertificateDirectory $Pki -Member $members
+        Tls     = @{ CaCertPath = "$Pki/ca.pem"; CertPath = "$Pki/client.pem"; KeyPath = "$Pki/client-key.pem" }
+    }
 }
