@@ -46,6 +46,8 @@ function Test-EtcdAcceptsConfig {
     $p = Start-EtcdProcess -Version $Version -ConfigFile $ConfigFile -LogPath $log
     try { $exited = $p.WaitForExit($Seconds * 1000) }
     finally { if (-not $p.HasExited) { Stop-Process -Id $p.Id -Force -ErrorAction SilentlyContinue; $p.WaitForExit(5000) | Out-Null } }
+    # Start-Process copies redirected output asynchronously: the parameterless wait returns once it is all written.
+    $p.WaitForExit()
     [pscustomobject]@{
         Exited   = $exited
         ExitCode = if ($exited) { $p.ExitCode } else { $null }
