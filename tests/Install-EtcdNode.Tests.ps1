@@ -152,6 +152,42 @@ Import-Module '$ModulePath'
         }
     }
 
+    Context 'failures say why' {
+        It 'a member whose data was lost cannot bootstrap again, and the error says so in etcd''s words with the fix' {
+            $lost = $lab.Hosts[2].Name
+            $ctx.Cluster | Uninstall-EtcdNode -Member $lost -RemoveData -Force -Confirm:$false @ssh
+            $err = $null
+            $ctx.Cluster | Install-EtcdNode -CertificateSet $ctx.Pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl -TimeoutSeconds 15 @ssh -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            $failure = @($err | Where-Object { $_.FullyQualifiedErrorId -like 'ClusterDidNotStart,*' })
+            $failure.Count | Should -Be 1
+            $failure[0].Exception.Message | Should -Match 'has already been bootstrapped'
+            $failure[0].Exception.Message | Should -Match 'etcdctl member remove'
+            $failure[0].Exception.Message | Should -Match ([regex]::Escape($lost))
+        }
+    }
+
+    Context 'interruption' {
+        It 'Ctrl+C in the middle of an install leaves no half-written file on any host' {
+            $ctx.Cluster | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript({
+                    param($module, $inventory, $pkiPath, $url, $key, $knownHosts)
+                    Import-Module $module
+                    Import-EtcdCluster $inventory | Install-EtcdNode -CertificateSet (Import-EtcdCertificateSet $pkiPath) -ReleaseBaseUrl $url -SshKeyPath $key -KnownHostsPath $knownHosts
+                }).AddArgument($ModulePath).AddArgument($ctx.InventoryPath).AddArgument($ctx.Pki.Path).AddArgument($ctx.ReleaseBaseUrl).AddArgument($lab.KeyPath).AddArgument($lab.KnownHostsPath)
+            $async = $ps.BeginInvoke()
+            Start-Sleep -Milliseconds 1500      # connected, uploading the archive or writing files
+            $ps.Stop()                          # what Ctrl+C does to a pipeline
+            $async.IsCompleted | Should -BeTrue
+            $ps.Dispose()
+            Start-Sleep -Milliseconds 500       # let the hosts' shells finish their traps
+            foreach ($h in $lab.Hosts) {
+                (Invoke-LabSsh -Lab $lab -HostName $h.Name -Command "find /etc/etcd /var/tmp /usr/local/bin /etc/systemd/system -maxdepth 1 \( -name '.etcd*' -o -name 'etcdops.*' \) 2>/dev/null").Output |
+                    Should -BeNullOrEmpty
+            }
+        }
+    }
+
     Context 'non-root users through sudo' {
         It 'deploys the same cluster as <User>' -TestCases @(@{ User = 'ops' }, @{ User = 'opspw' }) {
             param($User)

@@ -27,14 +27,20 @@ namespace EtcdOps
                     stream.Write(content, 0, content.Length);
                     stream.Flush(true);
                 }
-                if (File.Exists(full)) File.Delete(full);
-                File.Move(temp, full);
+                MoveOver(temp, full);
             }
             catch
             {
                 TryDelete(temp);
                 throw;
             }
+        }
+
+        /// <summary>Renames <paramref name="source"/> onto <paramref name="destination"/>, replacing it without a moment where neither exists.</summary>
+        public static void MoveOver(string source, string destination)
+        {
+            if (File.Exists(destination)) File.Replace(source, destination, null);
+            else File.Move(source, destination);
         }
 
         public static void TryDelete(string path)

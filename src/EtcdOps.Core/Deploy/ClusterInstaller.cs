@@ -21,6 +21,8 @@ namespace EtcdOps
         private readonly Func<NodeInstallSpec, CancellationToken, Task<IRemoteHost>> _connect;
         private readonly Func<CancellationToken, Task> _waitHealthy;
         private readonly Action<DeployProgress> _progress;
+        // Every host gets the same archive: read it once, not once per host.
+        private readonly ConcurrentDictionary<string, Lazy<byte[]>> _archives = new ConcurrentDictionary<string, Lazy<byte[]>>();
 
         /// <param name="connect">Opens the connection to a member's host (SSH in real use).</param>
         /// <param name="waitHealthy">Returns when every member is healthy with one leader; throws on timeout.</param>
@@ -164,7 +166,7 @@ namespace EtcdOps
             return values;
         }
 
-        private static Task InstallBinariesAsync(IRemoteHost host, NodeInstallSpec spec, CancellationToken cancellation)
+        private Task InstallBinariesAsync(IRemoteHost host, NodeInstallSpec spec, CancellationToken cancellation)
         {
             var bin = RemoteHostExtensions.Quote(spec.BinDir);
             // Streams the verified archive over the same connection; checks it again on the host; swaps each
@@ -172,7 +174,7 @@ namespace EtcdOps
             var script =
                 "set -e\n" +
                 "tmp=$(mktemp -d /var/tmp/etcdops.XXXXXX)\n" +
-                "trap 'rm -rf \"$tmp\"' EXIT\n" +
+                "trap 'rm -rf \"$tmp\"' EXIT; trap 'exit 1' INT TERM HUP PIPE\n" +
                 "cat > \"$tmp/etcd.tar.gz\"\n" +
                 $"echo \"{spec.ReleaseSha256}  $tmp/etcd.tar.gz\" | sha256sum -c --quiet - >/dev/null || {{ echo 'the archive arrived damaged' >&2; exit 1; }}\n" +
                 "mkdir \"$tmp/x\" && tar -xzf \"$tmp/etcd.tar.gz\" -C \"$tmp/x\" --strip-components=1\n" +
@@ -184,7 +186,7 @@ namespace EtcdOps
                 "done\n" +
                 $"v=$({bin}/etcd --version | sed -n 's/^etcd Version: //p')\n" +
                 $"[ \"$v\" = '{spec.ReleaseVersion}' ] || {{ echo \"etcd --version says '$v', expected {spec.ReleaseVersion}\" >&2; exit 1; }}\n";
-            var archive = File.ReadAllBytes(spec.ReleaseArchivePath);
+            var archive = _archives.GetOrAdd(spec.ReleaseArchivePath, p => new Lazy<byte[]>(() => File.ReadAllBytes(p))).Value;
             return host.RunCheckedAsync(script, $"installing etcd {spec.ReleaseVersion}", cancellation, archive);
         }
 

@@ -77,8 +77,7 @@ namespace EtcdOps
         {
             var final = ArchivePath(version, architecture);
             AtomicFile.WriteAllText(final + SidecarSuffix, Sha256Sums.Line(sha256, Path.GetFileName(final)) + SourcePrefix + source + "\n");
-            if (File.Exists(final)) File.Delete(final);
-            File.Move(tempPath, final);
+            AtomicFile.MoveOver(tempPath, final);
             return new EtcdRelease
             {
                 Version = version.ToString(),

@@ -89,7 +89,8 @@ namespace EtcdOps
                 "set -e\n" +
                 $"dir=$(dirname {q}); mkdir -p \"$dir\"\n" +
                 $"tmp=$(mktemp \"$dir/.etcdops.XXXXXX\")\n" +
-                "trap 'rm -f \"$tmp\"' EXIT\n" +
+                // Interrupted (Ctrl+C ends the SSH command with a signal) or failed: never leave the temp file.
+                "trap 'rm -f \"$tmp\"' EXIT; trap 'exit 1' INT TERM HUP PIPE\n" +
                 $"chmod {mode} \"$tmp\"; chown {file.Owner}:{file.Group} \"$tmp\"\n" +
                 "cat > \"$tmp\"\n" +
                 $"[ \"$(sha256sum < \"$tmp\" | cut -d' ' -f1)\" = {file.Sha256} ] || {{ echo 'content arrived damaged' >&2; exit 1; }}\n" +

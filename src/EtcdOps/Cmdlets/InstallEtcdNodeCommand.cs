@@ -132,7 +132,7 @@ namespace EtcdOps.Commands
             var progress = new ReleaseDownloadProgress();
             var task = Task.Run(() => source.GetAsync(version, "amd64", ReleaseBaseUrl, null, new EtcdReleaseCache(), false, progress, Cancellation));
             var activity = $"Getting etcd {version}";
-            while (!task.Wait(200))
+            while (!WaitQuietly(task, 200))
                 if (progress.TotalBytes > 0)
                     WriteProgress(new ProgressRecord(1, activity, $"{progress.BytesReceived / 1024} of {progress.TotalBytes / 1024} KiB") { PercentComplete = (int)(100 * progress.BytesReceived / progress.TotalBytes) });
             WriteProgress(new ProgressRecord(1, activity, "Done") { RecordType = ProgressRecordType.Completed });

@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace EtcdOps.Commands
 {
@@ -21,6 +22,12 @@ namespace EtcdOps.Commands
             _stopping.Dispose();
             GC.SuppressFinalize(this);
         }
+
+        /// <summary>
+        /// Waits up to <paramref name="milliseconds"/> for <paramref name="task"/> without throwing when it fails
+        /// (Task.Wait would wrap the failure in an AggregateException); the caller reads the result afterwards.
+        /// </summary>
+        protected static bool WaitQuietly(Task task, int milliseconds) => ((IAsyncResult)task).AsyncWaitHandle.WaitOne(milliseconds);
 
         /// <summary>Resolves a user-given path against PowerShell's current location, not the process's.</summary>
         protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);

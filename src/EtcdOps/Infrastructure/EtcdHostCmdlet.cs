@@ -138,7 +138,7 @@ namespace EtcdOps.Commands
         {
             while (true)
             {
-                var finished = done.Wait(100);
+                var finished = WaitQuietly(done, 100);
                 while (events.TryDequeue(out var e))
                 {
                     WriteProgress(new ProgressRecord(1, activity, $"{names[e.Index]}: {e.Status}") { CurrentOperation = e.Status });

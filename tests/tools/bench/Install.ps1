@@ -18,7 +18,8 @@ function Invoke-ManualGuide($lab, $cluster, $pki, $configDir) {
     foreach ($m in $cluster.Members) {
         $h = "root@$($m.Address)"
         & ssh @ssh $h "curl -sSfL $url -o /tmp/etcd.tar.gz && tar -xzf /tmp/etcd.tar.gz -C /tmp && mv /tmp/etcd-v$($cluster.Version)-linux-amd64/etcd* /usr/local/bin/"
-        & ssh @ssh $h 'groupadd --system -g 1501 etcd && useradd --system -u 1501 -g etcd -d /var/lib/etcd -s /bin/false -M etcd'
+        # Uninstall-EtcdNode leaves the etcd user between runs, as a re-used host would have it.
+        & ssh @ssh $h 'getent group etcd >/dev/null || groupadd --system -g 1501 etcd; id etcd >/dev/null 2>&1 || useradd --system -u 1501 -g etcd -d /var/lib/etcd -s /bin/false -M etcd'
         & ssh @ssh $h 'mkdir -p /etc/etcd /var/lib/etcd && chown etcd:etcd /etc/etcd /var/lib/etcd && chmod 700 /etc/etcd /var/lib/etcd'
         foreach ($f in 'ca.pem', 'server.pem', 'server-key.pem', "$($m.Name).pem", "$($m.Name)-key.pem", 'client.pem', 'client-key.pem') {
             & scp @ssh -q (Join-Path $pki.Path $f) "${h}:/etc/etcd/$f"
