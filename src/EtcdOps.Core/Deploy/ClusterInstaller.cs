@@ -96,39 +96,24 @@ namespace EtcdOps
                     binaryChanged = true;
                 }
 
-                Report(n, "Creating user and directories", 35);
-                var accountOutput = await n.Host.RunCheckedAsync(AccountScript(spec), "creating the etcd user and directories", cancellation).ConfigureAwait(false);
-                foreach (var line in accountOutput.Split('\n').Where(l => l.StartsWith("changed: ", StringComparison.Ordinal)))
-                    n.Result.Changes.Add(line.Substring(9).Trim());
-
-                Report(n, "Writing certificates, config and unit", 50);
+                Report(n, "Writing user, directories, certificates, config and unit", 40);
                 var files = new List<RemoteFile>(spec.Files);
                 // A bootstrapped member gets the 'existing' config; a new one starts with 'new' and is flipped later.
-                var configFile = new RemoteFile(spec.ConfigPath, bootstrapped ? spec.ConfigExisting : spec.ConfigNew, "600", "etcd", "etcd");
-                var state = await RemoteFiles.GetStateAsync(n.Host, files.Select(f => f.Path).Concat(new[] { spec.ConfigPath }), cancellation).ConfigureAwait(false);
-                var configState = state[spec.ConfigPath];
                 // A run that stopped before the flip left 'new' on a bootstrapped member: that is a flip, not a change.
-                var onlyStateDiffers = bootstrapped && configState.Exists && configState.Sha256 == RemoteFiles.Sha256Hex(spec.ConfigNew);
-                if (!onlyStateDiffers) files.Add(configFile);
-                var unitChanged = false;
-                var contentChanged = binaryChanged;
-                foreach (var f in files)
-                {
-                    if (f.Matches(state[f.Path])) continue;
-                    await RemoteFiles.WriteAsync(n.Host, f, cancellation).ConfigureAwait(false);
-                    n.Result.Changes.Add(f.Path);
-                    if (f.Path == spec.UnitPath) unitChanged = true;
-                    contentChanged |= state[f.Path].Sha256 != f.Sha256;
-                }
+                probe.TryGetValue("conf", out var configSha);
+                var onlyStateDiffers = bootstrapped && configSha == RemoteFiles.Sha256Hex(spec.ConfigNew);
+                if (!onlyStateDiffers)
+                    files.Add(new RemoteFile(spec.ConfigPath, bootstrapped ? spec.ConfigExisting : spec.ConfigNew, "600", "etcd", "etcd"));
+                var enable = $"[ -z \"$reload\" ] || systemctl daemon-reload\n" +
+                             $"if ! systemctl is-enabled --quiet {spec.UnitName}; then systemctl enable --quiet {spec.UnitName}; echo 'changed: service enabled'; fi\n";
+                var applied = await RemoteFiles.EnsureAsync(n.Host, files, cancellation, AccountScript(spec) + "reload=\n", enable,
+                    new Dictionary<string, string> { [spec.UnitPath] = "reload=1" }).ConfigureAwait(false);
+                n.Result.Changes.AddRange(applied.Other.Where(o => o != "service enabled"));
+                n.Result.Changes.AddRange(applied.Files.Select(f => f.Path));
+                if (applied.Other.Contains("service enabled")) n.Result.Changes.Add("service enabled");
+                var contentChanged = binaryChanged || applied.Files.Any(f => f.ContentChanged);
 
-                Report(n, "Enabling the service", 60);
-                var enable = new StringBuilder("set -e\n");
-                if (unitChanged) enable.Append("systemctl daemon-reload\n");
-                enable.Append($"if ! systemctl is-enabled --quiet {spec.UnitName}; then systemctl enable --quiet {spec.UnitName}; echo 'changed: service enabled'; fi\n");
-                var enableOutput = await n.Host.RunCheckedAsync(enable.ToString(), "enabling the etcd service", cancellation).ConfigureAwait(false);
-                if (enableOutput.Contains("changed: service enabled")) n.Result.Changes.Add("service enabled");
-
-                n.NeedsRestart = n.WasActive && (contentChanged || unitChanged);
+                n.NeedsRestart = n.WasActive && contentChanged;
                 n.Result.Version = spec.ReleaseVersion;
                 Report(n, "Prepared", 65);
             }
@@ -147,7 +132,8 @@ namespace EtcdOps
                 $"echo \"etcd=$({etcd} --version 2>/dev/null | sed -n 's/^etcd Version: //p')\"\n" +
                 $"echo \"active=$(systemctl is-active {spec.UnitName} 2>/dev/null)\"\n" +
                 $"if [ -d {data} ]; then echo bootstrapped=yes; else echo bootstrapped=no; fi\n" +
-                "echo \"arch=$(uname -m)\"\n";
+                "echo \"arch=$(uname -m)\"\n" +
+                $"echo \"conf=$(sha256sum 2>/dev/null < {RemoteHostExtensions.Quote(spec.ConfigPath)} | cut -d' ' -f1)\"\n";
             var output = await host.RunCheckedAsync(script, "inspecting the host", cancellation).ConfigureAwait(false);
             var values = new Dictionary<string, string>();
             foreach (var line in output.Split('\n'))
@@ -206,11 +192,9 @@ namespace EtcdOps
         private async Task FlipToExistingAsync(Node n, CancellationToken cancellation)
         {
             var target = new RemoteFile(n.Spec.ConfigPath, n.Spec.ConfigExisting, "600", "etcd", "etcd");
-            var state = await RemoteFiles.GetStateAsync(n.Host!, new[] { target.Path }, cancellation).ConfigureAwait(false);
-            if (target.Matches(state[target.Path])) return;
             Report(n, "Setting initial-cluster-state: existing", 95);
-            await RemoteFiles.WriteAsync(n.Host!, target, cancellation).ConfigureAwait(false);
-            if (!n.Result.Changes.Contains(target.Path)) n.Result.Changes.Add(target.Path);
+            var applied = await RemoteFiles.EnsureAsync(n.Host!, new[] { target }, cancellation).ConfigureAwait(false);
+            if (applied.Files.Count > 0 && !n.Result.Changes.Contains(target.Path)) n.Result.Changes.Add(target.Path);
         }
 
         /// <summary>When the cluster does not come up, read each member's journal and say why in etcd's words.</summary>
