@@ -45,10 +45,7 @@ namespace EtcdOps
                 if (!Failures.IsEmpty) return nodes.Where(n => n.Host != null && !Failures.ContainsKey(n.Spec.Member.Name)).Select(n => n.Finish()).ToList();
 
                 // Phase 2: start every stopped member at once, then wait for the whole cluster.
-                var stopped = nodes.Where(n => !n.WasActive).ToList();
-                foreach (var n in stopped) Report(n, "Starting etcd", 70);
-                await Task.WhenAll(stopped.Select(n => n.Host!.RunCheckedAsync($"systemctl start --no-block {n.Spec.UnitName}", "starting etcd", cancellation))).ConfigureAwait(false);
-                foreach (var n in stopped) n.Result.Started = true;
+                await StartAsync(nodes.Where(n => !n.WasActive).ToList(), nodes.All(n => !n.WasActive), cancellation).ConfigureAwait(false);
                 foreach (var n in nodes) Report(n, "Waiting for the cluster", 80);
                 try { await _waitHealthy(cancellation).ConfigureAwait(false); }
                 catch (EtcdOpsException ex) { throw await ExplainAsync(nodes, ex, cancellation).ConfigureAwait(false); }
@@ -73,6 +70,33 @@ namespace EtcdOps
             }
         }
 
+        /// <summary>
+        /// Starts stopped members without waiting on each (Type=notify blocks a member until quorum). For a new
+        /// cluster the member with the lowest peer URL goes first and the rest follow once its peer port serves:
+        /// etcd's bootstrap check then finds it at once instead of waiting a second on every unserved peer.
+        /// </summary>
+        private async Task StartAsync(IReadOnlyList<Node> stopped, bool newCluster, CancellationToken cancellation)
+        {
+            if (stopped.Count == 0) return;
+            var rest = stopped.ToList();
+            if (newCluster && stopped.Count > 2)
+            {
+                var first = stopped.OrderBy(n => n.Spec.Cluster.PeerUrl(n.Spec.Member), StringComparer.Ordinal).First();
+                rest.Remove(first);
+                await StartOneAsync(first, cancellation).ConfigureAwait(false);
+                // Not served within a few seconds: start the others anyway; etcd copes, only more slowly.
+                await PeerProbe.WaitServingAsync(first.Spec.Member.Address, first.Spec.Cluster.PeerPort, TimeSpan.FromSeconds(5), cancellation).ConfigureAwait(false);
+            }
+            await Task.WhenAll(rest.Select(n => StartOneAsync(n, cancellation))).ConfigureAwait(false);
+        }
+
+        private async Task StartOneAsync(Node n, CancellationToken cancellation)
+        {
+            Report(n, "Starting etcd", 70);
+            await n.Host!.RunCheckedAsync($"systemctl start --no-block {n.Spec.UnitName}", "starting etcd", cancellation).ConfigureAwait(false);
+            n.Result.Started = true;
+        }
+
         private async Task PrepareAsync(Node n, CancellationToken cancellation)
         {
             var spec = n.Spec;
@@ -87,16 +111,16 @@ namespace EtcdOps
                 var bootstrapped = probe.TryGetValue("bootstrapped", out var b) && b == "yes";
                 probe.TryGetValue("etcd", out var installedVersion);
 
-                var binaryChanged = false;
-                if (installedVersion != spec.ReleaseVersion)
+                // Binaries and files travel on two channels of the same connection at once: neither needs the other.
+                var binaryChanged = installedVersion != spec.ReleaseVersion;
+                var binaries = Task.CompletedTask;
+                if (binaryChanged)
                 {
-                    Report(n, $"Installing etcd {spec.ReleaseVersion}", 20);
-                    await InstallBinariesAsync(n.Host, spec, cancellation).ConfigureAwait(false);
-                    n.Result.Changes.Add(string.IsNullOrEmpty(installedVersion) ? $"etcd {spec.ReleaseVersion} installed" : $"etcd {installedVersion} -> {spec.ReleaseVersion}");
-                    binaryChanged = true;
+                    Report(n, $"Installing etcd {spec.ReleaseVersion}; writing user, directories, certificates, config and unit", 20);
+                    binaries = InstallBinariesAsync(n.Host, spec, cancellation);
                 }
+                else Report(n, "Writing user, directories, certificates, config and unit", 40);
 
-                Report(n, "Writing user, directories, certificates, config and unit", 40);
                 var files = new List<RemoteFile>(spec.Files);
                 // A bootstrapped member gets the 'existing' config; a new one starts with 'new' and is flipped later.
                 // A run that stopped before the flip left 'new' on a bootstrapped member: that is a flip, not a change.
@@ -106,8 +130,12 @@ namespace EtcdOps
                     files.Add(new RemoteFile(spec.ConfigPath, bootstrapped ? spec.ConfigExisting : spec.ConfigNew, "600", "etcd", "etcd"));
                 var enable = $"[ -z \"$reload\" ] || systemctl daemon-reload\n" +
                              $"if ! systemctl is-enabled --quiet {spec.UnitName}; then systemctl enable --quiet {spec.UnitName}; echo 'changed: service enabled'; fi\n";
-                var applied = await RemoteFiles.EnsureAsync(n.Host, files, cancellation, AccountScript(spec) + "reload=\n", enable,
-                    new Dictionary<string, string> { [spec.UnitPath] = "reload=1" }).ConfigureAwait(false);
+                var writing = RemoteFiles.EnsureAsync(n.Host, files, cancellation, AccountScript(spec) + "reload=\n", enable,
+                    new Dictionary<string, string> { [spec.UnitPath] = "reload=1" });
+                await Task.WhenAll(binaries, writing).ConfigureAwait(false);
+                var applied = writing.Result;
+                if (binaryChanged)
+                    n.Result.Changes.Add(string.IsNullOrEmpty(installedVersion) ? $"etcd {spec.ReleaseVersion} installed" : $"etcd {installedVersion} -> {spec.ReleaseVersion}");
                 n.Result.Changes.AddRange(applied.Other.Where(o => o != "service enabled"));
                 n.Result.Changes.AddRange(applied.Files.Select(f => f.Path));
                 if (applied.Other.Contains("service enabled")) n.Result.Changes.Add("service enabled");
@@ -155,15 +183,14 @@ namespace EtcdOps
         private Task InstallBinariesAsync(IRemoteHost host, NodeInstallSpec spec, CancellationToken cancellation)
         {
             var bin = RemoteHostExtensions.Quote(spec.BinDir);
-            // Streams the verified archive over the same connection; checks it again on the host; swaps each
-            // binary in by rename so a running etcd keeps its old inode until it restarts.
+            // Streams the archive (verified against SHA256SUMS on the workstation; SSH protects it in transit) straight
+            // into tar, then swaps each binary in by rename so a running etcd keeps its old inode until it restarts.
+            // The final version check proves the right binaries arrived whole.
             var script =
                 "set -e\n" +
                 "tmp=$(mktemp -d /var/tmp/etcdops.XXXXXX)\n" +
                 "trap 'rm -rf \"$tmp\"' EXIT; trap 'exit 1' INT TERM HUP PIPE\n" +
-                "cat > \"$tmp/etcd.tar.gz\"\n" +
-                $"echo \"{spec.ReleaseSha256}  $tmp/etcd.tar.gz\" | sha256sum -c --quiet - >/dev/null || {{ echo 'the archive arrived damaged' >&2; exit 1; }}\n" +
-                "mkdir \"$tmp/x\" && tar -xzf \"$tmp/etcd.tar.gz\" -C \"$tmp/x\" --strip-components=1\n" +
+                "mkdir \"$tmp/x\" && tar -xzf - -C \"$tmp/x\" --strip-components=1\n" +
                 $"mkdir -p {bin}\n" +
                 "for b in etcd etcdctl etcdutl; do\n" +
                 "  [ -f \"$tmp/x/$b\" ] || continue\n" +

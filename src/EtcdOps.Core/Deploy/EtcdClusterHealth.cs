@@ -7,14 +7,14 @@ namespace EtcdOps
     /// <summary>Waits for a cluster to be ready (every member healthy, one leader), from the workstation, over the gateway API.</summary>
     public sealed class EtcdClusterHealth
     {
-        private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(300);
+        private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
         private readonly EtcdClient _client;
 
         private EtcdClusterHealth(EtcdClient client) => _client = client;
 
         public static EtcdClusterHealth ForCluster(EtcdCluster cluster, EtcdCertificateSet certificates) =>
             new EtcdClusterHealth(new EtcdClient(new EtcdConnection(cluster.ClientUrls, certificates.CaCertificatePath,
-                certificates.ClientCertificatePath, certificates.ClientKeyPath) { Timeout = TimeSpan.FromSeconds(3) }));
+                certificates.ClientCertificatePath, certificates.ClientKeyPath) { Timeout = TimeSpan.FromSeconds(1) }));
 
         /// <summary>Returns when ready; throws EtcdClusterNotReady (naming each endpoint's problem) after <paramref name="timeout"/>.</summary>
         public Task WaitAsync(TimeSpan timeout, CancellationToken cancellation) =>

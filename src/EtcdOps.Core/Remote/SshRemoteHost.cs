@@ -147,9 +147,15 @@ namespace EtcdOps
         {
             using var cmd = _client.CreateCommand(command);
             var run = cmd.ExecuteAsync(cancellation);
-            using (var stdin = cmd.CreateInputStream())
+            if (input != null)
             {
-                if (input != null) await stdin.WriteAsync(input, 0, input.Length, cancellation).ConfigureAwait(false);
+                try
+                {
+                    using var stdin = cmd.CreateInputStream();
+                    await stdin.WriteAsync(input, 0, input.Length, cancellation).ConfigureAwait(false);
+                }
+                // The command ended before it read all its input (it failed early): its exit status and stderr say why.
+                catch (Exception ex) when (run.IsCompleted && (ex is InvalidOperationException || ex is SshException || ex is ObjectDisposedException)) { }
             }
             try
             {

@@ -136,11 +136,14 @@ namespace EtcdOps.Commands
         /// <summary>Writes queued progress until <paramref name="done"/> finishes. One child record per host.</summary>
         protected void PumpProgress(string activity, IReadOnlyList<string> names, ConcurrentQueue<(int Index, string Status)> events, Task done)
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             while (true)
             {
                 var finished = WaitQuietly(done, 100);
                 while (events.TryDequeue(out var e))
                 {
+                    // -Verbose shows each host's timeline: where a slow run spends its time.
+                    WriteVerbose($"{clock.Elapsed.TotalSeconds,6:0.00}s {names[e.Index]}: {e.Status}");
                     WriteProgress(new ProgressRecord(1, activity, $"{names[e.Index]}: {e.Status}") { CurrentOperation = e.Status });
                     WriteProgress(new ProgressRecord(2 + e.Index, names[e.Index], e.Status) { ParentActivityId = 1 });
                 }
