@@ -91,10 +91,10 @@ Describe 'Test-EtcdCertificateSet' {
         $finding.Message | Should -BeLike '*chmod 600*'
     }
 
-    It 'shows findings as a table with severity, rule, target and message' {
+    It 'shows findings as a table with severity, rule, target, key and message' {
         $moved = New-EtcdCluster -Name pki -Member @($Members[0], $Members[1], @{ Name = 'm3'; Address = '127.0.3.9' })
         $table = Test-EtcdCertificateSet $Clean -Cluster $moved | Format-Table | Out-String -Width 200
-        $table | Should -Match 'Severity\s+Rule\s+Target\s+Message'
+        $table | Should -Match 'Severity\s+Rule\s+Target\s+Key\s+Message'
         $table | Should -Match 'Error\s+PeerSanMissing\s+m3\.pem'
     }
 }
