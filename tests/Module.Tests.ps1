@@ -56,3 +56,19 @@ finally { Unregister-PSResourceRepository -Name `$name }
         $r.ExitCode | Should -Be 0
     }
 }
+
+Describe 'EtcdOps types in scripts' -Skip:($PSEdition -ne 'Core') {
+    It 'can be named as [EtcdOps.X] although they live in a private load context' {
+        $r = Invoke-InNewSession @"
+Import-Module '$ModulePath'
+`$m = [EtcdOps.EtcdMember]::new('etcd-1', '10.0.0.11')
+'member=' + `$m.Name
+'same=' + ((New-EtcdCluster -Name t -Member `$m).GetType() -eq [EtcdOps.EtcdCluster])
+Remove-Module EtcdOps
+'after=' + [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')::Get.ContainsKey('EtcdOps.EtcdMember')
+"@
+        $r.Output | Should -Match 'member=etcd-1'
+        $r.Output | Should -Match 'same=True'
+        $r.Output | Should -Match 'after=False'   # removing the module takes its names away again
+    }
+}

@@ -22,6 +22,22 @@ foreach ($cmdlet in $inner.ExportedCmdlets.Values) {
     $addExported.Invoke($ExecutionContext.SessionState.Module, @(, $cmdlet))
 }
 
+# Types in a private load context are invisible to [TypeName] literals; type accelerators make the public
+# EtcdOps types nameable in scripts again ([EtcdOps.EtcdMember]::new('etcd-1', '10.0.0.11')).
+$accelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')
+$published = @()
+if ($PSEdition -eq 'Core') {
+    $core = $assembly.GetReferencedAssemblies() | Where-Object Name -eq 'EtcdOps.Core' |
+        ForEach-Object { [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly).LoadFromAssemblyName($_) }
+    foreach ($type in $core.GetExportedTypes() | Where-Object { $_.Namespace -eq 'EtcdOps' -and -not $_.IsNested }) {
+        if (-not ($accelerators::Get.ContainsKey($type.FullName))) {
+            $accelerators::Add($type.FullName, $type)
+            $published += $type.FullName
+        }
+    }
+}
+
 $ExecutionContext.SessionState.Module.OnRemove = {
+    foreach ($name in $published) { $null = $accelerators::Remove($name) }
     Remove-Module -ModuleInfo $inner -Force -ErrorAction SilentlyContinue
 }.GetNewClosure()
