@@ -6,10 +6,7 @@ BeforeAll {
     $cluster = New-EtcdCluster -Name api -Member $members
 }
 
-AfterAll {
-    if ($local) { Stop-LocalEtcdCluster $local }
-    Remove-Item $pki -Recurse -Force -ErrorAction SilentlyContinue
-}
+AfterAll { Stop-LocalTlsTestCluster $fixture }
 
 Describe 'Test-EtcdEndpointHealth' {
     It 'agrees with etcdctl endpoint health -w json on a healthy cluster' {

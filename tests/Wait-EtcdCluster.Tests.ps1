@@ -6,10 +6,7 @@ BeforeAll {
     $cluster = New-EtcdCluster -Name api -Member $members
 }
 
-AfterAll {
-    if ($local) { Stop-LocalEtcdCluster $local }
-    Remove-Item $pki -Recurse -Force -ErrorAction SilentlyContinue
-}
+AfterAll { Stop-LocalTlsTestCluster $fixture }
 
 Describe 'Wait-EtcdCluster' {
     It 'returns nothing once every endpoint is healthy with one leader' {

@@ -152,3 +152,11 @@ function Start-LocalTlsTestCluster {
         Tls     = @{ CaCertPath = "$Pki/ca.pem"; CertPath = "$Pki/client.pem"; KeyPath = "$Pki/client-key.pem" }
     }
 }
+
+# Stops what Start-LocalTlsTestCluster started and removes its certificates.
+function Stop-LocalTlsTestCluster {
+    param($Fixture)
+    if (-not $Fixture) { return }
+    if ($Fixture.Local) { Stop-LocalEtcdCluster $Fixture.Local }
+    Remove-Item $Fixture.Pki -Recurse -Force -ErrorAction SilentlyContinue
+}
