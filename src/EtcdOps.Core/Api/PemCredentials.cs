@@ -128,13 +128,12 @@ namespace EtcdOps
             return key;
         }
 
-        private static bool KeyMatches(AsymmetricKeyParameter privateKey, AsymmetricKeyParameter publicKey) => privateKey switch
-        {
-            RsaPrivateCrtKeyParameters rsa => publicKey is RsaKeyParameters pub && pub.Modulus.Equals(rsa.Modulus) && pub.Exponent.Equals(rsa.PublicExponent),
-            ECPrivateKeyParameters ec => publicKey is ECPublicKeyParameters pub && pub.Q.Equals(ec.Parameters.G.Multiply(ec.D).Normalize()),
-            _ => throw new EtcdOpsException("UnsupportedClientKey", FailureKind.InvalidArgument,
-                $"The client key is a {privateKey.GetType().Name}; use an RSA or EC key, as etcd does.", null),
-        };
+        // The comparison itself is the PKI's; a client key must also be of a kind etcd's clients use.
+        private static bool KeyMatches(AsymmetricKeyParameter privateKey, AsymmetricKeyParameter publicKey) =>
+            privateKey is RsaPrivateCrtKeyParameters || privateKey is ECPrivateKeyParameters
+                ? PkiCrypto.KeyMatches(privateKey, publicKey)
+                : throw new EtcdOpsException("UnsupportedClientKey", FailureKind.InvalidArgument,
+                    $"The client key is a {privateKey.GetType().Name}; use an RSA or EC key, as etcd does.", null);
 
         private static byte[] ReadFile(string path, string what)
         {

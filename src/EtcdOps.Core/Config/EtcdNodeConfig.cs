@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using System.Text.RegularExpressions;
 
 namespace EtcdOps
 {
@@ -35,6 +36,7 @@ namespace EtcdOps
         /// <summary>
         /// The same config with another initial-cluster-state. After the first start, members must run with
         /// "existing": with "new" a restarted member whose data directory was lost would try to found a second cluster.
+        /// Only the state line of <see cref="Yaml"/> changes, so a checked (or hand-edited) text stays byte for byte.
         /// </summary>
         public EtcdNodeConfig WithInitialClusterState(string state)
         {
@@ -42,8 +44,17 @@ namespace EtcdOps
             copy.Settings = Settings.Clone();
             copy.Settings.InitialClusterState = EtcdConfigRenderer.CheckClusterState(state);
             copy.Files = Files.Select(f => f.Clone()).ToList();
-            copy.Yaml = EtcdConfigRenderer.ToYaml(copy.Settings, EtcdVersion.Parse(Version), Cluster.Name);
+            copy.Yaml = ReplaceStateLine(Yaml, copy.Settings.InitialClusterState);
             return copy;
+        }
+
+        private static readonly Regex StateLine = new Regex(@"^initial-cluster-state:[^\n]*$", RegexOptions.Multiline | RegexOptions.CultureInvariant);
+
+        internal static string ReplaceStateLine(string yaml, string state)
+        {
+            var line = "initial-cluster-state: " + state;
+            if (StateLine.IsMatch(yaml)) return StateLine.Replace(yaml, line, 1);
+            return yaml.EndsWith("\n", System.StringComparison.Ordinal) ? yaml + line + "\n" : yaml + "\n" + line + "\n";
         }
 
         public override string ToString() => $"{Member.Name}: {ConfigPath} (etcd {Version})";

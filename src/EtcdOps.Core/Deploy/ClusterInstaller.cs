@@ -125,7 +125,7 @@ namespace EtcdOps
                 // A bootstrapped member gets the 'existing' config; a new one starts with 'new' and is flipped later.
                 // A run that stopped before the flip left 'new' on a bootstrapped member: that is a flip, not a change.
                 probe.TryGetValue("conf", out var configSha);
-                var onlyStateDiffers = bootstrapped && configSha == RemoteFiles.Sha256Hex(spec.ConfigNew);
+                var onlyStateDiffers = bootstrapped && configSha == Sha256Sums.Compute(spec.ConfigNew);
                 if (!onlyStateDiffers)
                     files.Add(new RemoteFile(spec.ConfigPath, bootstrapped ? spec.ConfigExisting : spec.ConfigNew, "600", "etcd", "etcd"));
                 var enable = $"[ -z \"$reload\" ] || systemctl daemon-reload\n" +

@@ -49,6 +49,12 @@ namespace EtcdOps
                 return ToHex(sha.ComputeHash(stream));
         }
 
+        public static string Compute(byte[] content)
+        {
+            using (var sha = SHA256.Create())
+                return ToHex(sha.ComputeHash(content));
+        }
+
         public static string ToHex(byte[] bytes)
         {
             var sb = new StringBuilder(bytes.Length * 2);

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -35,7 +34,7 @@ namespace EtcdOps
         public string Owner { get; }
         public string Group { get; }
 
-        public string Sha256 => RemoteFiles.Sha256Hex(Content);
+        public string Sha256 => Sha256Sums.Compute(Content);
 
         /// <summary>What <c>sha256sum</c> and <c>stat -c '%a %U %G'</c> print for the file when it is as wanted.</summary>
         public string Fingerprint => $"{Sha256} {Mode.TrimStart('0')} {Owner} {Group}";
@@ -44,12 +43,6 @@ namespace EtcdOps
     /// <summary>File operations on a host, as shell scripts run over one connection (through sudo when needed).</summary>
     public static class RemoteFiles
     {
-        public static string Sha256Hex(byte[] content)
-        {
-            using var sha = SHA256.Create();
-            return BitConverter.ToString(sha.ComputeHash(content)).Replace("-", "").ToLowerInvariant();
-        }
-
         private const int MaxScriptBytes = 64 * 1024;   // one argument to sh -c; Linux allows 128 KiB
 
         /// <summary>

@@ -168,14 +168,13 @@ namespace EtcdOps
             return new RemoteResult(cmd.ExitStatus ?? -1, cmd.Result, cmd.Error);
         }
 
-        private byte[] PasswordLine()
+        private byte[] PasswordLine() => Utf8(_options.Password!, "\n");
+
+        /// <summary>The password's UTF-8 bytes (plus <paramref name="suffix"/>), unprotected only for as long as it takes.</summary>
+        private static byte[] Utf8(SecureString secret, string suffix = "")
         {
-            var ptr = Marshal.SecureStringToGlobalAllocUnicode(_options.Password!);
-            try
-            {
-                var text = Marshal.PtrToStringUni(ptr) + "\n";
-                return Encoding.UTF8.GetBytes(text);
-            }
+            var ptr = Marshal.SecureStringToGlobalAllocUnicode(secret);
+            try { return Encoding.UTF8.GetBytes(Marshal.PtrToStringUni(ptr) + suffix); }
             finally { Marshal.ZeroFreeGlobalAllocUnicode(ptr); }
         }
 
@@ -199,9 +198,7 @@ namespace EtcdOps
             if (options.Password == null)
                 throw new EtcdOpsException("SshNoCredential", FailureKind.InvalidArgument,
                     $"{name}: no way to log in. Give -SshKeyPath, or -SshCredential with a password.", name);
-            var ptr = Marshal.SecureStringToGlobalAllocUnicode(options.Password);
-            try { return new AuthenticationMethod[] { new PasswordAuthenticationMethod(options.User, Encoding.UTF8.GetBytes(Marshal.PtrToStringUni(ptr))) }; }
-            finally { Marshal.ZeroFreeGlobalAllocUnicode(ptr); }
+            return new AuthenticationMethod[] { new PasswordAuthenticationMethod(options.User, Utf8(options.Password)) };
         }
 
         /// <summary>Like OpenSSH: when known_hosts has keys for the host, ask only for those types so the check is meaningful.</summary>

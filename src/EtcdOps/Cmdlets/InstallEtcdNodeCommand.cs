@@ -129,14 +129,11 @@ namespace EtcdOps.Commands
                 return Release;
             }
             using var source = new EtcdReleaseSource();
-            var progress = new ReleaseDownloadProgress();
-            var task = Task.Run(() => source.GetAsync(version, "amd64", ReleaseBaseUrl, null, new EtcdReleaseCache(), false, progress, Cancellation));
-            var activity = $"Getting etcd {version}";
-            while (!WaitQuietly(task, 200))
-                if (progress.TotalBytes > 0)
-                    WriteProgress(new ProgressRecord(1, activity, $"{progress.BytesReceived / 1024} of {progress.TotalBytes / 1024} KiB") { PercentComplete = (int)(100 * progress.BytesReceived / progress.TotalBytes) });
-            WriteProgress(new ProgressRecord(1, activity, "Done") { RecordType = ProgressRecordType.Completed });
-            try { return task.GetAwaiter().GetResult(); }
+            try
+            {
+                return WithDownloadProgress($"Getting etcd v{version} (linux-amd64)", EtcdReleaseSource.VersionUrl(ReleaseBaseUrl, version).ToString(),
+                    progress => source.GetAsync(version, "amd64", ReleaseBaseUrl, null, new EtcdReleaseCache(), false, progress, Cancellation));
+            }
             catch (OperationCanceledException) { throw new PipelineStoppedException(); }
         }
 
@@ -147,8 +144,8 @@ namespace EtcdOps.Commands
                 ConfigPath = config.ConfigPath,
                 ConfigDirectory = Path.GetDirectoryName(config.ConfigPath)!.Replace('\\', '/'),
                 // Deploy exactly the text the pre-flight checked; only the state line differs between the two.
-                ConfigNew = Encoding.UTF8.GetBytes(ConfigText.WithInitialClusterState(config.Yaml, EtcdConfigOptions.StateNew)),
-                ConfigExisting = Encoding.UTF8.GetBytes(ConfigText.WithInitialClusterState(config.Yaml, EtcdConfigOptions.StateExisting)),
+                ConfigNew = Encoding.UTF8.GetBytes(config.WithInitialClusterState(EtcdConfigOptions.StateNew).Yaml),
+                ConfigExisting = Encoding.UTF8.GetBytes(config.WithInitialClusterState(EtcdConfigOptions.StateExisting).Yaml),
                 UnitPath = config.UnitPath,
                 DataDir = config.Settings.DataDir,
                 ReleaseVersion = release.Version.TrimStart('v'),

@@ -37,11 +37,7 @@ namespace EtcdOps.Commands
                         // Restarting while another member is down could cost quorum: require full health first.
                         Wait(health, "before restarting " + member.Name);
                         WriteProgress(new ProgressRecord(1, activity, $"{member.Name}: restarting") { PercentComplete = 100 * i / targets.Count });
-                        var state = RunOnHosts(activity, new[] { member }, async (m, host, report, ct) =>
-                        {
-                            await NodeService.RestartAsync(host, ct).ConfigureAwait(false);
-                            return await NodeService.GetStateAsync(host, m, NodeInstallSpec.DefaultBinDir, ct).ConfigureAwait(false);
-                        });
+                        var state = RunServiceAction(activity, new[] { member }, "systemctl restart etcd", NodeService.RestartAsync);
                         if (state.Count == 0) return;   // the error is written; stop rolling
                         Wait(health, "after restarting " + member.Name);
                         if (PassThru) WriteObject(state[0]);
@@ -53,7 +49,7 @@ namespace EtcdOps.Commands
 
         private void Wait(EtcdClusterHealth health, string when)
         {
-            var task = Task.Run(() => health.WaitAsync(TimeSpan.FromSeconds(TimeoutSeconds), Cancellation));
+            var task = health.WaitAsync(TimeSpan.FromSeconds(TimeoutSeconds), Cancellation);
             try { task.GetAwaiter().GetResult(); }
             catch (OperationCanceledException) { throw new PipelineStoppedException(); }
             catch (EtcdOpsException ex)

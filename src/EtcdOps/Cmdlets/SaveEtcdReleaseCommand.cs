@@ -11,7 +11,6 @@ namespace EtcdOps.Commands
     {
         private const string DownloadSet = "Download";
         private const string FileSet = "File";
-        private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
 
         /// <summary>major.minor.patch; binds from an EtcdCluster's Version too.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -74,40 +73,11 @@ namespace EtcdOps.Commands
             }
         }
 
-        // The download runs on a task; progress is written here, on the pipeline thread.
         private EtcdRelease Download(EtcdVersion version, string architecture, string? expected, EtcdReleaseCache cache, string url)
         {
-            var progress = new ReleaseDownloadProgress();
-            var record = new ProgressRecord(Math.Abs(url.GetHashCode() % 100000) + 1, $"Downloading etcd v{version} (linux-{architecture})", url);
-            using (var source = new EtcdReleaseSource())
-            {
-                var task = source.DownloadAsync(version, architecture, BaseUrl, expected, cache, progress, Cancellation);
-                try
-                {
-                    long shown = -1;
-                    while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(ProgressInterval))
-                    {
-                        var received = progress.BytesReceived;
-                        if (received == shown) continue;
-                        shown = received;
-                        var total = progress.TotalBytes;
-                        record.StatusDescription = total > 0 ? $"{Megabytes(received)} of {Megabytes(total)}" : Megabytes(received);
-                        record.PercentComplete = total > 0 ? (int)Math.Min(100, received * 100 / total) : -1;
-                        WriteProgress(record);
-                    }
-                    return task.GetAwaiter().GetResult();
-                }
-                finally
-                {
-                    // Never leave the download running behind a failed or stopped pipeline.
-                    if (!task.IsCompleted) ((IAsyncResult)task).AsyncWaitHandle.WaitOne();
-                    record.RecordType = ProgressRecordType.Completed;
-                    try { WriteProgress(record); }
-                    catch (PipelineStoppedException) { }
-                }
-            }
+            using var source = new EtcdReleaseSource();
+            return WithDownloadProgress($"Downloading etcd v{version} (linux-{architecture})", url,
+                progress => source.DownloadAsync(version, architecture, BaseUrl, expected, cache, progress, Cancellation));
         }
-
-        private static string Megabytes(long bytes) => $"{bytes / 1048576.0:0.0} MB";
     }
 }

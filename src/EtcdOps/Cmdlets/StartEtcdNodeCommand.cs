@@ -17,12 +17,7 @@ namespace EtcdOps.Commands
                 var targets = SelectMembers(cluster).Where(m => ShouldProcess($"{m.Name} ({m.SshTarget})", "Start etcd")).ToList();
                 if (targets.Count == 0) continue;
                 // All at once and without blocking: a lone member of a stopped cluster waits for quorum.
-                var states = RunOnHosts("Starting etcd", targets, async (m, host, report, ct) =>
-                {
-                    report("systemctl start etcd");
-                    await NodeService.StartAsync(host, ct).ConfigureAwait(false);
-                    return await NodeService.GetStateAsync(host, m, NodeInstallSpec.DefaultBinDir, ct).ConfigureAwait(false);
-                });
+                var states = RunServiceAction("Starting etcd", targets, "systemctl start etcd", NodeService.StartAsync);
                 if (PassThru) WriteObject(states, true);
             }
         }

@@ -31,12 +31,7 @@ namespace EtcdOps.Commands
                 }
                 var targets = selected.Where(m => ShouldProcess($"{m.Name} ({m.SshTarget})", "Stop etcd")).ToList();
                 if (targets.Count == 0) continue;
-                var after = RunOnHosts("Stopping etcd", targets, async (m, host, report, ct) =>
-                {
-                    report("systemctl stop etcd");
-                    await NodeService.StopAsync(host, ct).ConfigureAwait(false);
-                    return await NodeService.GetStateAsync(host, m, NodeInstallSpec.DefaultBinDir, ct).ConfigureAwait(false);
-                });
+                var after = RunServiceAction("Stopping etcd", targets, "systemctl stop etcd", NodeService.StopAsync);
                 if (PassThru) WriteObject(after, true);
             }
         }

@@ -29,6 +29,42 @@ namespace EtcdOps.Commands
         /// </summary>
         protected static bool WaitQuietly(Task task, int milliseconds) => ((IAsyncResult)task).AsyncWaitHandle.WaitOne(milliseconds);
 
+        /// <summary>
+        /// Runs a release download (started by <paramref name="start"/> on its own task) and writes its progress here,
+        /// on the pipeline thread. The download is never left running behind a failed or stopped pipeline, and a
+        /// Completed record always follows.
+        /// </summary>
+        protected T WithDownloadProgress<T>(string activity, string source, Func<ReleaseDownloadProgress, Task<T>> start)
+        {
+            var progress = new ReleaseDownloadProgress();
+            var record = new ProgressRecord(Math.Abs(source.GetHashCode() % 100000) + 1, activity, source);
+            var task = start(progress);
+            try
+            {
+                long shown = -1;
+                while (!WaitQuietly(task, 200))
+                {
+                    var received = progress.BytesReceived;
+                    if (received == shown) continue;
+                    shown = received;
+                    var total = progress.TotalBytes;
+                    record.StatusDescription = total > 0 ? $"{Megabytes(received)} of {Megabytes(total)}" : Megabytes(received);
+                    record.PercentComplete = total > 0 ? (int)Math.Min(100, received * 100 / total) : -1;
+                    WriteProgress(record);
+                }
+                return task.GetAwaiter().GetResult();
+            }
+            finally
+            {
+                if (!task.IsCompleted) WaitQuietly(task, Timeout.Infinite);
+                record.RecordType = ProgressRecordType.Completed;
+                try { WriteProgress(record); }
+                catch (PipelineStoppedException) { }
+            }
+        }
+
+        private static string Megabytes(long bytes) => $"{bytes / 1048576.0:0.0} MB";
+
         /// <summary>Resolves a user-given path against PowerShell's current location, not the process's.</summary>
         protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
 

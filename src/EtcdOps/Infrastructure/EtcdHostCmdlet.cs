@@ -133,6 +133,16 @@ namespace EtcdOps.Commands
             return results.Where(r => r != null).Select(r => r!).ToList();
         }
 
+        /// <summary>Runs a systemctl action on each member's etcd service, then reads the service's state back.</summary>
+        protected IReadOnlyList<EtcdNodeState> RunServiceAction(string activity, IReadOnlyList<EtcdMember> members, string step,
+            Func<IRemoteHost, CancellationToken, Task> action) =>
+            RunOnHosts(activity, members, async (m, host, report, ct) =>
+            {
+                report(step);
+                await action(host, ct).ConfigureAwait(false);
+                return await NodeService.GetStateAsync(host, m, NodeInstallSpec.DefaultBinDir, ct).ConfigureAwait(false);
+            });
+
         /// <summary>Writes queued progress until <paramref name="done"/> finishes. One child record per host.</summary>
         protected void PumpProgress(string activity, IReadOnlyList<string> names, ConcurrentQueue<(int Index, string Status)> events, Task done)
         {

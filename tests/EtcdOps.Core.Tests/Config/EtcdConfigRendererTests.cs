@@ -47,7 +47,7 @@ namespace EtcdOps.Tests.Config
         }
 
         [Fact]
-        public void WithInitialClusterStateReRendersWithoutTouchingTheOriginal()
+        public void WithInitialClusterStateChangesOnlyTheStateLineWithoutTouchingTheOriginal()
         {
             var c = EtcdConfigRenderer.Render(Cluster("3.5.16"), null, new EtcdConfigOptions(), out _)[0];
             var e = c.WithInitialClusterState("existing");
@@ -56,6 +56,14 @@ namespace EtcdOps.Tests.Config
             Assert.Equal("existing", e.Settings.InitialClusterState);
             Assert.Equal("new", c.Settings.InitialClusterState);
             Assert.Throws<EtcdOpsException>(() => c.WithInitialClusterState("old"));
+        }
+
+        [Fact]
+        public void StateLineReplacementKeepsHandEditsAndAppendsWhenMissing()
+        {
+            const string yaml = "name: a\ninitial-cluster-state: new\ninitial-cluster-token: t\n";
+            Assert.Equal("name: a\ninitial-cluster-state: existing\ninitial-cluster-token: t\n", EtcdNodeConfig.ReplaceStateLine(yaml, "existing"));
+            Assert.Equal("name: a\ninitial-cluster-state: existing\n", EtcdNodeConfig.ReplaceStateLine("name: a", "existing"));
         }
 
         [Fact]
