@@ -15,7 +15,7 @@ Describe 'Stop-EtcdNode' -Skip:(-not $env:ETCDOPS_LAB) {
     It 'stops one member; the others keep serving' {
         $s = $ctx.Cluster | Stop-EtcdNode -Member $names[2] @ssh -PassThru
         $s.Active | Should -Be 'inactive'
-        (Invoke-Etcdctl -Cluster ([pscustomobject]@{ Version = '3.5.16'; CertificateDirectory = $ctx.Pki.Path }) -Endpoints $ctx.Cluster.ClientUrls[0..1] -Arguments 'endpoint', 'health').ExitCode | Should -Be 0
+        (Invoke-LabEtcdctl -Context $ctx -Endpoints $ctx.Cluster.ClientUrls[0..1] -Arguments 'endpoint', 'health').ExitCode | Should -Be 0
         (Invoke-LabSsh -Lab $ctx.Lab -HostName $names[2] -Command 'systemctl is-active etcd').Output | Should -Be 'inactive'
     }
 
