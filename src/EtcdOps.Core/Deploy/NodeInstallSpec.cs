@@ -41,10 +41,14 @@ namespace EtcdOps
         /// <summary>Directories etcd must own (0700): the config directory, the data dir, a separate WAL dir.</summary>
         public List<string> EtcdDirectories { get; } = new List<string>();
 
+        /// <summary>The etcd version the member must run (the cluster's).</summary>
         public string ReleaseVersion { get; set; } = "";
-        public string ReleaseArchitecture { get; set; } = "amd64";
+
+        /// <summary>The verified release archive for this host's architecture; set once the plan says binaries are needed.</summary>
         public string ReleaseArchivePath { get; set; } = "";
-        public string ReleaseSha256 { get; set; } = "";
+
+        /// <summary>The CA file etcd trusts (trusted-ca-file): replacing it on a running cluster is refused, and it needs a restart.</summary>
+        public string? TrustedCaPath { get; set; }
 
         public string DisplayName => $"{Member.Name} ({Member.SshTarget})";
     }

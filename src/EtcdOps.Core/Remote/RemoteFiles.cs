@@ -34,6 +34,13 @@ namespace EtcdOps
         public string Owner { get; }
         public string Group { get; }
 
+        /// <summary>
+        /// Keep the old file's modification time when replacing it: for a rewrite that does not change what the
+        /// running process uses (the initial-cluster-state flip), so a later run does not take it for a change
+        /// that still needs a restart.
+        /// </summary>
+        public bool KeepModificationTime { get; set; }
+
         public string Sha256 => Sha256Sums.Compute(Content);
 
         /// <summary>What <c>sha256sum</c> and <c>stat -c '%a %U %G'</c> print for the file when it is as wanted.</summary>
@@ -43,66 +50,84 @@ namespace EtcdOps
     /// <summary>File operations on a host, as shell scripts run over one connection (through sudo when needed).</summary>
     public static class RemoteFiles
     {
-        private const int MaxScriptBytes = 64 * 1024;   // one argument to sh -c; Linux allows 128 KiB
-
         /// <summary>
-        /// Makes files on a host exactly as wanted (content, mode, owner) in as few round trips as possible, writing
-        /// only those that differ. Each is written to a temp name in its own directory (mode and owner set before
-        /// the content arrives), checked against its SHA-256, then renamed over the old one: a reader, or etcd
-        /// restarting, never sees a half-written file, and an interrupted run leaves no temp file behind.
+        /// Makes files on a host exactly as wanted (content, mode, owner) in one round trip, replacing only those
+        /// that differ. Content travels on the command's stdin, never in the script: a command line is readable by
+        /// every user of the host (<c>ps -eo args</c>), and these files include private keys. Each file lands in a
+        /// temp file in its own directory (mode 0600 from the first byte), is checked against its SHA-256, gets its
+        /// owner and mode, and is renamed over the old one: a reader, or etcd restarting, never sees a half-written
+        /// file, and an interrupted run leaves no temp file behind.
         /// <paramref name="onChange"/> adds shell commands to run when a given path had to be written.
         /// </summary>
         public static async Task<(IReadOnlyList<RemoteFileChange> Files, IReadOnlyList<string> Other)> EnsureAsync(IRemoteHost host, IEnumerable<RemoteFile> files, CancellationToken cancellation,
             string prologue = "", string epilogue = "", IDictionary<string, string>? onChange = null)
         {
-            var changes = new List<RemoteFileChange>();
-            var other = new List<string>();
-            var batch = new StringBuilder(Header + prologue);
             var list = files.ToList();
-            for (var i = 0; i < list.Count; i++)
+            if (list.Count == 0 && prologue.Length == 0 && epilogue.Length == 0)
+                return (Array.Empty<RemoteFileChange>(), Array.Empty<string>());
+            var script = new StringBuilder(Header + prologue);
+            foreach (var file in list)
             {
                 string? extra = null;
-                onChange?.TryGetValue(list[i].Path, out extra);
-                batch.Append(EnsureScript(list[i], extra));
-                var last = i == list.Count - 1;
-                if (!last && batch.Length < MaxScriptBytes) continue;
-                if (last) batch.Append(epilogue);
-                Collect(await host.RunCheckedAsync(batch.ToString(), "writing files", cancellation).ConfigureAwait(false));
-                batch.Clear().Append(Header);
+                onChange?.TryGetValue(file.Path, out extra);
+                script.Append(EnsureScript(file, extra));
             }
-            if (list.Count == 0 && (prologue.Length > 0 || epilogue.Length > 0))
-                Collect(await host.RunCheckedAsync(Header + prologue + epilogue, "preparing the host", cancellation).ConfigureAwait(false));
-            return (changes, other);
-
-            // File changes, and the "changed: ..." lines a prologue or epilogue printed (account, service).
-            void Collect(string output)
+            script.Append(epilogue);
+            var input = list.Count == 0 ? null : Concat(list.Select(f => f.Content));
+            try
             {
-                changes.AddRange(ParseChanges(output));
-                other.AddRange(output.Split('\n').Where(l => l.StartsWith("changed: ", StringComparison.Ordinal)).Select(l => l.Substring(9).Trim()));
+                var output = await host.RunCheckedAsync(script.ToString(), list.Count == 0 ? "preparing the host" : "writing files", cancellation, input).ConfigureAwait(false);
+                // File changes, and the "changed: ..." lines a prologue or epilogue printed (account, service).
+                var other = output.Split('\n').Where(l => l.StartsWith("changed: ", StringComparison.Ordinal)).Select(l => l.Substring(9).Trim()).ToList();
+                return (ParseChanges(output).ToList(), other);
+            }
+            finally
+            {
+                if (input != null) Array.Clear(input, 0, input.Length);
             }
         }
 
         private const string Header =
             "set -e\n" +
+            // Nothing this script creates is readable by others, even for a moment.
+            "umask 077\n" +
             // Interrupted (Ctrl+C ends the SSH command with a signal) or failed: never leave a temp file.
             "tmp=\ntrap '[ -z \"$tmp\" ] || rm -f \"$tmp\"' EXIT; trap 'exit 1' INT TERM HUP PIPE\n";
 
+        /// <summary>
+        /// The script for one file. It always reads the file's bytes from stdin (exactly <c>Content.Length</c>, so
+        /// the next file's script finds its own bytes next), then keeps or drops them.
+        /// </summary>
         internal static string EnsureScript(RemoteFile file, string? onChange = null)
         {
             var q = RemoteHostExtensions.Quote(file.Path);
-            var b64 = Convert.ToBase64String(file.Content, Base64FormattingOptions.InsertLineBreaks).Replace("\r\n", "\n");
             return
                 $"p={q}\n" +
+                "d=$(dirname \"$p\"); mkdir -p \"$d\"; tmp=$(mktemp \"$d/.etcdops.XXXXXX\")\n" +
+                $"head -c {file.Content.Length.ToString(CultureInfo.InvariantCulture)} > \"$tmp\"\n" +
+                $"[ \"$(sha256sum < \"$tmp\" | cut -d' ' -f1)\" = '{file.Sha256}' ] || {{ echo \"$p: content arrived damaged\" >&2; exit 1; }}\n" +
                 "cur=\"$(sha256sum 2>/dev/null < \"$p\" | cut -d' ' -f1) $(stat -c '%a %U %G' \"$p\" 2>/dev/null || true)\"\n" +
-                $"if [ \"$cur\" != '{file.Fingerprint}' ]; then\n" +
-                "  d=$(dirname \"$p\"); mkdir -p \"$d\"; tmp=$(mktemp \"$d/.etcdops.XXXXXX\")\n" +
-                $"  chmod {file.Mode} \"$tmp\"; chown {file.Owner}:{file.Group} \"$tmp\"\n" +
-                "  base64 -d > \"$tmp\" <<'ETCDOPS_EOF'\n" + b64 + "\nETCDOPS_EOF\n" +
-                $"  [ \"$(sha256sum < \"$tmp\" | cut -d' ' -f1)\" = '{file.Sha256}' ] || {{ echo \"$p: content arrived damaged\" >&2; exit 1; }}\n" +
+                $"if [ \"$cur\" = '{file.Fingerprint}' ]; then rm -f \"$tmp\"; tmp=\n" +
+                "else\n" +
+                $"  chown {file.Owner}:{file.Group} \"$tmp\"; chmod {file.Mode} \"$tmp\"\n" +
+                (file.KeepModificationTime ? "  [ ! -e \"$p\" ] || touch -r \"$p\" \"$tmp\"\n" : "") +
                 "  mv -f \"$tmp\" \"$p\"; tmp=\n" +
                 $"  case \"$cur\" in '{file.Sha256} '*) echo \"changed-meta: $p\" ;; *) echo \"changed-content: $p\" ;; esac\n" +
                 (onChange == null ? "" : "  " + onChange + "\n") +
                 "fi\n";
+        }
+
+        private static byte[] Concat(IEnumerable<byte[]> parts)
+        {
+            var all = parts.ToList();
+            var result = new byte[all.Sum(p => p.Length)];
+            var offset = 0;
+            foreach (var part in all)
+            {
+                Buffer.BlockCopy(part, 0, result, offset, part.Length);
+                offset += part.Length;
+            }
+            return result;
         }
 
         private static IEnumerable<RemoteFileChange> ParseChanges(string output)

@@ -55,33 +55,48 @@ namespace EtcdOps.Commands
             var configs = ResolveConfigs(cluster, out var certificates);
             Preflight(cluster, configs, certificates);
             var members = SelectMembers(cluster);
-            // Ask (and print -WhatIf plans) before anything is downloaded or any host is contacted.
-            var approved = configs.Where(c => members.Any(m => m.Name == c.Member.Name))
-                                  .Where(c => ShouldProcess($"{c.Member.Name} ({c.Member.SshTarget})", Plan(cluster, c))).ToList();
-            if (approved.Count == 0) return;
-            var release = ResolveRelease(cluster);
-            var specs = approved.Select(c => BuildSpec(cluster, c, release)).ToList();
+            var version = EtcdVersion.Parse(cluster.Version).ToString();
+            var specs = configs.Where(c => members.Any(m => m.Name == c.Member.Name)).Select(c => BuildSpec(cluster, c, version)).ToList();
+            if (specs.Count == 0) return;
 
             var names = specs.Select(s => s.Member.Name).ToList();
             var events = new ConcurrentQueue<(int Index, string Status)>();
             var client = EtcdClusterHealth.ForCluster(cluster, certificates);
-            var installer = new ClusterInstaller(
+            using var installer = new ClusterInstaller(
                 (spec, ct) => ConnectAsync(spec.Member, ct),
                 ct => client.WaitAsync(TimeSpan.FromSeconds(TimeoutSeconds), ct),
                 p => events.Enqueue((names.IndexOf(p.Member), p.Phase)));
-            var run = Task.Run(() => installer.InstallAsync(specs, Cancellation));
-            IReadOnlyList<EtcdNodeInstallResult> results;
-            try
-            {
-                PumpProgress($"Installing etcd {release.Version} on cluster '{cluster.Name}'", names, events, run);
-                results = run.GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-            finally { CompleteProgress($"Installing etcd on cluster '{cluster.Name}'", names.Count); }
 
+            // Look first (read-only, every host), so -WhatIf and -Confirm show per host what would change.
+            var plans = Run($"Inspecting the hosts of cluster '{cluster.Name}'", names, events, () => installer.PlanAsync(specs, Cancellation));
+            foreach (var failure in installer.Failures)
+                WriteHostFailure(failure.Value, cluster.FindMember(failure.Key) ?? (object)failure.Key);
+            if (!installer.Failures.IsEmpty) return;   // nothing was changed on any host
+            var approved = plans.Where(p => ShouldProcess(p.Target, p.Description)).ToList();
+            if (approved.Count == 0) return;
+            foreach (var plan in approved.Where(p => p.InstallsBinaries).GroupBy(p => p.Architecture))
+            {
+                var release = ResolveRelease(cluster, plan.Key);
+                foreach (var p in plan) p.UseRelease(release.ArchivePath);
+            }
+
+            var results = Run($"Installing etcd {version} on cluster '{cluster.Name}'", names, events, () => installer.ApplyAsync(approved, Cancellation));
             foreach (var failure in installer.Failures)
                 WriteHostFailure(failure.Value, cluster.FindMember(failure.Key) ?? (object)failure.Key);
             WriteObject(results, true);
+        }
+
+        /// <summary>Runs installer work off the pipeline thread while its progress is written here.</summary>
+        private T Run<T>(string activity, IReadOnlyList<string> names, ConcurrentQueue<(int Index, string Status)> events, Func<Task<T>> work)
+        {
+            var run = Task.Run(work);
+            try
+            {
+                PumpProgress(activity, names, events, run);
+                return run.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+            finally { CompleteProgress(activity, names.Count); }
         }
 
         private List<EtcdNodeConfig> ResolveConfigs(EtcdCluster cluster, out EtcdCertificateSet certificates)
@@ -118,7 +133,7 @@ namespace EtcdOps.Commands
             throw new EtcdOpsException("PreflightFailed", FailureKind.InvalidData, text.ToString(), cluster);
         }
 
-        private EtcdRelease ResolveRelease(EtcdCluster cluster)
+        private EtcdRelease ResolveRelease(EtcdCluster cluster, string architecture)
         {
             var version = EtcdVersion.Parse(cluster.Version);
             if (Release != null)
@@ -126,18 +141,21 @@ namespace EtcdOps.Commands
                 if (Release.Version.TrimStart('v') != version.ToString())
                     throw new EtcdOpsException("ReleaseVersionMismatch", FailureKind.InvalidArgument,
                         $"-Release is etcd {Release.Version} but cluster '{cluster.Name}' is etcd {version}. Pass the matching release or change the cluster's Version.", Release);
+                if (Release.Architecture != architecture)
+                    throw new EtcdOpsException("ReleaseArchitectureMismatch", FailureKind.InvalidArgument,
+                        $"-Release is linux-{Release.Architecture} but hosts of cluster '{cluster.Name}' are {architecture}. Omit -Release to get each host's archive, or pass the {architecture} one (Save-EtcdRelease -Architecture {architecture}).", Release);
                 return Release;
             }
             using var source = new EtcdReleaseSource();
             try
             {
-                return WithDownloadProgress($"Getting etcd v{version} (linux-amd64)", EtcdReleaseSource.VersionUrl(ReleaseBaseUrl, version).ToString(),
-                    progress => source.GetAsync(version, "amd64", ReleaseBaseUrl, null, new EtcdReleaseCache(), false, progress, Cancellation));
+                return WithDownloadProgress($"Getting etcd v{version} (linux-{architecture})", EtcdReleaseSource.VersionUrl(ReleaseBaseUrl, version).ToString(),
+                    progress => source.GetAsync(version, architecture, ReleaseBaseUrl, null, new EtcdReleaseCache(), false, progress, Cancellation));
             }
             catch (OperationCanceledException) { throw new PipelineStoppedException(); }
         }
 
-        private static NodeInstallSpec BuildSpec(EtcdCluster cluster, EtcdNodeConfig config, EtcdRelease release)
+        private static NodeInstallSpec BuildSpec(EtcdCluster cluster, EtcdNodeConfig config, string version)
         {
             var spec = new NodeInstallSpec(cluster, config.Member)
             {
@@ -148,10 +166,8 @@ namespace EtcdOps.Commands
                 ConfigExisting = Encoding.UTF8.GetBytes(config.WithInitialClusterState(EtcdConfigOptions.StateExisting).Yaml),
                 UnitPath = config.UnitPath,
                 DataDir = config.Settings.DataDir,
-                ReleaseVersion = release.Version.TrimStart('v'),
-                ReleaseArchitecture = release.Architecture,
-                ReleaseArchivePath = release.ArchivePath,
-                ReleaseSha256 = release.Sha256,
+                ReleaseVersion = version,
+                TrustedCaPath = NullIfEmpty(config.Settings.PeerTransportSecurity.TrustedCaFile) ?? NullIfEmpty(config.Settings.ClientTransportSecurity.TrustedCaFile),
             };
             if (!string.IsNullOrEmpty(config.Settings.WalDir)) spec.EtcdDirectories.Add(config.Settings.WalDir!);
             foreach (var f in config.Files)
@@ -160,10 +176,6 @@ namespace EtcdOps.Commands
             return spec;
         }
 
-        private static string Plan(EtcdCluster cluster, EtcdNodeConfig c) =>
-            $"Install etcd {cluster.Version} to {NodeInstallSpec.DefaultBinDir}; ensure user etcd ({NodeInstallSpec.DefaultEtcdId}) and " +
-            $"{Path.GetDirectoryName(c.ConfigPath)!.Replace('\\', '/')}, {c.Settings.DataDir} (0700, etcd); " +
-            $"write {string.Join(", ", c.Files.Select(f => f.RemotePath))}, {c.ConfigPath} and {c.UnitPath}; enable and start etcd " +
-            "(all members together, restarting changed running members one at a time); wait for the cluster; set initial-cluster-state: existing";
+        private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
     }
 }

@@ -27,23 +27,30 @@ namespace EtcdOps.Commands
             {
                 var health = EtcdClusterHealth.ForCluster(cluster, CertificateSet);
                 var targets = SelectMembers(cluster).Where(m => ShouldProcess($"{m.Name} ({m.SshTarget})", "Restart etcd (rolling, health-gated)")).ToList();
-                for (var i = 0; i < targets.Count; i++)
+                var activity = $"Restarting etcd on cluster '{cluster.Name}'";
+                try
                 {
-                    var member = targets[i];
-                    var activity = $"Restarting etcd on cluster '{cluster.Name}'";
-                    WriteProgress(new ProgressRecord(1, activity, $"{member.Name}: waiting for a healthy cluster") { PercentComplete = 100 * i / targets.Count });
-                    try
+                    for (var i = 0; i < targets.Count; i++)
                     {
-                        // Restarting while another member is down could cost quorum: require full health first.
-                        Wait(health, "before restarting " + member.Name);
+                        var member = targets[i];
+                        WriteProgress(new ProgressRecord(1, activity, $"{member.Name}: reading its state") { PercentComplete = 100 * i / targets.Count });
+                        var before = ReadStates(cluster, new[] { member });
+                        if (before.Count == 0) break;   // the host did not answer (the error is written): stop rolling
+                        // Restarting a running member while another is down could cost quorum: require full health first.
+                        // A member that is down cannot cost quorum by starting: restart it without waiting.
+                        if (RestartPolicy.WaitForHealthBefore(before[0]))
+                        {
+                            WriteProgress(new ProgressRecord(1, activity, $"{member.Name}: waiting for a healthy cluster") { PercentComplete = 100 * i / targets.Count });
+                            Wait(health, "before restarting " + member.Name);
+                        }
                         WriteProgress(new ProgressRecord(1, activity, $"{member.Name}: restarting") { PercentComplete = 100 * i / targets.Count });
                         var state = RunServiceAction(activity, new[] { member }, "systemctl restart etcd", NodeService.RestartAsync);
-                        if (state.Count == 0) return;   // the error is written; stop rolling
+                        if (state.Count == 0) break;   // the error is written; stop rolling on this cluster
                         Wait(health, "after restarting " + member.Name);
                         if (PassThru) WriteObject(state[0]);
                     }
-                    finally { WriteProgress(new ProgressRecord(1, activity, "Done") { RecordType = ProgressRecordType.Completed }); }
                 }
+                finally { WriteProgress(new ProgressRecord(1, activity, "Done") { RecordType = ProgressRecordType.Completed }); }
             }
         }
 

@@ -10,7 +10,7 @@ namespace EtcdOps.Commands
         [Parameter]
         public SwitchParameter RemoveData { get; set; }
 
-        /// <summary>Do not ask before deleting data.</summary>
+        /// <summary>Do not ask before deleting data, and go ahead even when the cluster would lose quorum.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
@@ -18,7 +18,13 @@ namespace EtcdOps.Commands
         {
             foreach (var cluster in Clusters)
             {
-                var targets = SelectMembers(cluster).Where(m =>
+                var selected = SelectMembers(cluster);
+                if (!Force)
+                {
+                    var refusal = QuorumGuard.Check(cluster, ReadStates(cluster), selected.Select(m => m.Name).ToList(), "Uninstalling");
+                    if (refusal != null) ThrowFailure(refusal);
+                }
+                var targets = selected.Where(m =>
                     ShouldProcess($"{m.Name} ({m.SshTarget})",
                         RemoveData ? $"Stop etcd, remove its unit, binaries, /etc/etcd AND the data directory {cluster.DataDir}"
                                    : "Stop etcd, remove its unit, binaries and /etc/etcd (the data directory stays)")).ToList();

@@ -133,6 +133,11 @@ namespace EtcdOps.Commands
             return results.Where(r => r != null).Select(r => r!).ToList();
         }
 
+        /// <summary>The etcd service state of every member of the cluster whose host answers (the others count as down).</summary>
+        protected IReadOnlyList<EtcdNodeState> ReadStates(EtcdCluster cluster, IReadOnlyList<EtcdMember>? members = null) =>
+            RunOnHosts("Reading etcd service state", members ?? cluster.Members,
+                (m, host, report, ct) => NodeService.GetStateAsync(host, m, NodeInstallSpec.DefaultBinDir, ct));
+
         /// <summary>Runs a systemctl action on each member's etcd service, then reads the service's state back.</summary>
         protected IReadOnlyList<EtcdNodeState> RunServiceAction(string activity, IReadOnlyList<EtcdMember> members, string step,
             Func<IRemoteHost, CancellationToken, Task> action) =>
