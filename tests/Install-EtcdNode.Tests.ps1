@@ -204,4 +204,83 @@ Import-Module '$ModulePath'
             }
         }
     }
+
+    Context 'hardening on a running cluster' {
+        BeforeAll {
+            # The cluster from the previous context, installed as opspw (sudo with a password).
+            $cred = Get-LabCredential -Lab $lab -User opspw
+            $pw = @{ SshUser = 'opspw'; SshCredential = $cred; SshKeyPath = $lab.KeyPath; KnownHostsPath = $lab.KnownHostsPath }
+            function Get-Sum([string] $HostName, [string] $Path) { (Invoke-LabSsh -Lab $lab -HostName $HostName -Command "sha256sum $Path").Output }
+        }
+
+        It 'no private key or password reaches any process list during an install and a certificate change' {
+            # An unprivileged user on every host reads every command line as fast as it can.
+            $spies = @{}
+            foreach ($h in $lab.Hosts) {
+                $spies[$h.Name] = (Invoke-LabSsh -Lab $lab -HostName $h.Name -Command "setsid sh -c `"runuser -u nobody -- sh -c 'while :; do ps -eww -o args; done' > /tmp/etcdops-spy.log 2>&1`" </dev/null >/dev/null 2>&1 & echo `$!").Output.Trim()
+            }
+            try {
+                $ctx.Cluster | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh
+                $ctx.Cluster | Install-EtcdNode -CertificateSet $ctx.Pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl @pw | Out-Null
+                # New leaves from the same CA: every key file changes on every host.
+                $before = Get-LabInvocationId -Context $ctx
+                $renewed = $ctx.Cluster | New-EtcdCertificateSet -Path (New-TestDirectory) -CaCertificatePath $ctx.Pki.CaCertificatePath -CaKeyPath $ctx.Pki.CaKeyPath
+                $r = $ctx.Cluster | Install-EtcdNode -CertificateSet $renewed -ReleaseBaseUrl $ctx.ReleaseBaseUrl @pw
+                $r | ForEach-Object { $_.Changes | Should -Contain '/etc/etcd/server-key.pem'; $_.Restarted | Should -BeFalse }
+                # etcd reads certificates at every handshake: no restart was needed, and the member serves the new one.
+                foreach ($k in $before.Keys) { (Get-LabInvocationId -Context $ctx)[$k] | Should -Be $before[$k] }
+                $served = '' | & openssl s_client -connect "$($lab.Hosts[0].Address):2379" -CAfile $ctx.Pki.CaCertificatePath -cert $renewed.ClientCertificatePath -key $renewed.ClientKeyPath 2>$null | openssl x509 -noout -fingerprint -sha256
+                $wanted = & openssl x509 -in $renewed.ServerCertificatePath -noout -fingerprint -sha256
+                $served | Should -Be $wanted
+            }
+            finally {
+                foreach ($h in $lab.Hosts) { Invoke-LabSsh -Lab $lab -HostName $h.Name -Command "kill -- -$($spies[$h.Name])" | Out-Null }
+            }
+            $secret = $cred.GetNetworkCredential().Password
+            $keys = @(Get-ChildItem $ctx.Pki.Path, $renewed.Path -Filter '*-key.pem' | ForEach-Object { (Get-Content $_.FullName)[1] })
+            foreach ($h in $lab.Hosts) {
+                $log = (Invoke-LabSsh -Lab $lab -HostName $h.Name -Command 'cat /tmp/etcdops-spy.log; rm -f /tmp/etcdops-spy.log').Output
+                # The spy saw EtcdOps at work (so it could have seen a key) ...
+                $log | Should -Match 'head -c \d+'
+                # ... and no key, in PEM or base64, and no password.
+                $log | Should -Not -Match 'BEGIN'
+                $log | Should -Not -Match 'LS0tLS1CRUdJTi'
+                foreach ($k in $keys) { $log.Contains($k) | Should -BeFalse }
+                $log.Contains($secret) | Should -BeFalse
+            }
+        }
+
+        It 'a set with another CA is refused on the running cluster before any host is touched' {
+            $other = $ctx.Cluster | New-EtcdCertificateSet -Path (New-TestDirectory)
+            $before = Get-LabInvocationId -Context $ctx
+            $sums = @{}; foreach ($h in $lab.Hosts) { $sums[$h.Name] = Get-Sum $h.Name '/etc/etcd/*.pem' }
+            $err = $null
+            try { $ctx.Cluster | Install-EtcdNode -CertificateSet $other -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'CertificateAuthorityChangeRefused,*'
+            $err.Exception.Message | Should -Match 'No host was touched'
+            $err.Exception.Message | Should -Not -Match '-Force'
+            foreach ($h in $lab.Hosts) { Get-Sum $h.Name '/etc/etcd/*.pem' | Should -Be $sums[$h.Name] }
+            foreach ($k in $before.Keys) { (Get-LabInvocationId -Context $ctx)[$k] | Should -Be $before[$k] }
+            (Invoke-LabEtcdctl -Context $ctx -Arguments 'endpoint', 'health').ExitCode | Should -Be 0
+        }
+
+        It 'members left running an older config than their conf.yml (an interrupted run) are restarted by the next run, one at a time' {
+            # What a run interrupted after writing and before restarting leaves: the new conf.yml, the old process.
+            $configs = $ctx.Cluster | New-EtcdConfig -CertificateSet $ctx.Pki -SnapshotCount 70000
+            foreach ($c in $configs) {
+                $b64 = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($c.WithInitialClusterState('existing').Yaml))
+                (Invoke-LabSsh -Lab $lab -HostName $c.Member.Name -Command "echo $b64 | base64 -d > /etc/etcd/conf.yml").ExitCode | Should -Be 0
+            }
+            $before = Get-LabInvocationId -Context $ctx
+            $r = $configs | Install-EtcdNode -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh
+            $r | ForEach-Object { $_.Restarted | Should -BeTrue; ($_.Changes -join ' ') | Should -Match 'running since before /etc/etcd/conf.yml' }
+            $after = Get-LabInvocationId -Context $ctx
+            foreach ($k in $before.Keys) { $after[$k] | Should -Not -Be $before[$k] }
+            (Invoke-LabEtcdctl -Context $ctx -Arguments 'endpoint', 'health').ExitCode | Should -Be 0
+            # Done once: the next run restarts nothing.
+            $again = $configs | Install-EtcdNode -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh
+            $again | ForEach-Object { $_.Restarted | Should -BeFalse }
+            foreach ($k in $after.Keys) { (Get-LabInvocationId -Context $ctx)[$k] | Should -Be $after[$k] }
+        }
+    }
 }

@@ -30,4 +30,13 @@ Describe 'Restart-EtcdNode' -Skip:(-not $env:ETCDOPS_LAB) {
         }
         finally { $ctx.Cluster | Start-EtcdNode -Member $down @ssh }
     }
+
+    It 'restarts a member that is down without waiting for a health it cannot have' {
+        $down = $ctx.Lab.Hosts[1].Name
+        $ctx.Cluster | Stop-EtcdNode -Member $down @ssh
+        $state = $ctx.Cluster | Restart-EtcdNode -Member $down -CertificateSet $ctx.Pki -TimeoutSeconds 30 @ssh -PassThru -ErrorAction Stop
+        $state.Active | Should -Be 'active'
+        (Invoke-LabSsh -Lab $ctx.Lab -HostName $down -Command 'systemctl is-active etcd').Output | Should -Be 'active'
+        (Invoke-LabEtcdctl -Context $ctx -Arguments 'endpoint', 'health').ExitCode | Should -Be 0
+    }
 }

@@ -167,8 +167,7 @@ namespace EtcdOps
                 n.Result.Changes.AddRange(applied.Other.Where(o => o != "service enabled"));
                 n.Result.Changes.AddRange(applied.Files.Select(f => f.Path));
                 if (applied.Other.Contains("service enabled")) n.Result.Changes.Add("service enabled");
-                if (plan.NeedsRestart && applied.Files.Count == 0 && !plan.InstallsBinaries)
-                    n.Result.Changes.Add("restart: " + string.Join("; ", plan.RestartReasons));
+                if (plan.NeedsRestart) n.Result.Changes.Add("restart: " + string.Join("; ", plan.RestartReasons));
                 Report(spec, "Prepared", 65);
             }
             catch (OperationCanceledException) { throw; }
