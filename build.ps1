@@ -49,7 +49,7 @@ function Invoke-Build {
     Invoke-Native dotnet (@('publish', "$root/src/EtcdOps.Loader/EtcdOps.Loader.csproj", '-o', "$moduleOut/bin/net8.0") + $common)
     Get-ChildItem $moduleOut/bin -Recurse -Include *.pdb, *.deps.json | Remove-Item -Force
 
-    Copy-Item $root/EtcdOps.psd1, $root/src/EtcdOps/EtcdOps.psm1, $root/CHANGELOG.md, $root/README.md $moduleOut
+    Copy-Item $root/EtcdOps.psd1, $root/src/EtcdOps/EtcdOps.psm1, $root/CHANGELOG.md, $root/README.md, $root/LICENSE $moduleOut
     Copy-Item $root/src/EtcdOps/Formats $moduleOut -Recurse
 
     # MAML help is generated from docs/*.md against the built cmdlets' real parameter metadata.

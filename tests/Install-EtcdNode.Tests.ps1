@@ -283,4 +283,42 @@ Import-Module '$ModulePath'
             foreach ($k in $after.Keys) { (Get-LabInvocationId -Context $ctx)[$k] | Should -Be $after[$k] }
         }
     }
+
+    Context 'a layout of its own' {
+        BeforeAll {
+            $ctx.Cluster | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh
+            $configs = $ctx.Cluster | New-EtcdConfig -CertificateSet $ctx.Pki -BinaryDirectory /opt/etcd/bin -CertificateDirectory /etc/ssl/etcd
+            $configs | Install-EtcdNode -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh | Out-Null
+            function Get-Present($name) {
+                (Invoke-LabSsh -Lab $lab -HostName $name -Command 'for p in /usr/local/bin/etcd /opt/etcd/bin/etcd /etc/etcd /etc/ssl/etcd/conf.yml /etc/ssl/etcd/server-key.pem /etc/systemd/system/etcd.service; do test -e $p && echo $p; done').Output -split "`n"
+            }
+        }
+        AfterAll { $ctx.Cluster | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh }
+
+        It 'binaries, unit, config and certificates are where New-EtcdConfig said, and nothing in /usr/local/bin or /etc/etcd' {
+            (Invoke-LabEtcdctl -Context $ctx -Arguments 'endpoint', 'health').ExitCode | Should -Be 0
+            foreach ($h in $lab.Hosts) {
+                $present = Get-Present $h.Name
+                $present | Should -Contain '/opt/etcd/bin/etcd'
+                $present | Should -Contain '/etc/ssl/etcd/server-key.pem'
+                $present | Should -Not -Contain '/usr/local/bin/etcd'
+                $present | Should -Not -Contain '/etc/etcd'
+                (Invoke-LabSsh -Lab $lab -HostName $h.Name -Command 'systemctl show -p ExecStart --value etcd').Output | Should -Match 'path=/opt/etcd/bin/etcd ; argv\[\]=/opt/etcd/bin/etcd --config-file=/etc/ssl/etcd/conf.yml'
+                (Invoke-LabSsh -Lab $lab -HostName $h.Name -Command "stat -c '%a %U' /etc/ssl/etcd/server-key.pem").Output | Should -Be '600 etcd'
+            }
+        }
+
+        It 'Stop-EtcdNode, Start-EtcdNode and Uninstall-EtcdNode find it from the cluster object alone' {
+            $one = $lab.Hosts[0].Name
+            ($ctx.Cluster | Stop-EtcdNode -Member $one @ssh -PassThru).Active | Should -Be 'inactive'
+            (Invoke-LabSsh -Lab $lab -HostName $one -Command 'systemctl is-active etcd').Output | Should -Not -Be 'active'
+            ($ctx.Cluster | Start-EtcdNode -Member $one @ssh -PassThru).Version | Should -Be '3.5.16'
+            Wait-EtcdCluster -Cluster $ctx.Cluster -CertificateSet $ctx.Pki -Timeout 30 | Out-Null
+            $ctx.Cluster | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh
+            foreach ($h in $lab.Hosts) {
+                Get-Present $h.Name | Where-Object { $_ } | Should -BeNullOrEmpty
+                (Invoke-LabSsh -Lab $lab -HostName $h.Name -Command 'test -e /etc/ssl/etcd || test -e /var/lib/etcd/member && echo left || echo gone').Output | Should -Be 'gone'
+            }
+        }
+    }
 }

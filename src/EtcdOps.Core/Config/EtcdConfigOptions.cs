@@ -17,10 +17,10 @@ namespace EtcdOps
         public const string DefaultTlsMinVersion = "TLS1.2";
         public const string DefaultMetricsUrl = "http://127.0.0.1:2381";
         public const string DefaultClientListenAddress = "127.0.0.1";
-        public const string DefaultCertificateDirectory = "/etc/etcd";
-        public const string DefaultConfigPath = "/etc/etcd/conf.yml";
-        public const string DefaultUnitPath = "/etc/systemd/system/etcd.service";
-        public const string DefaultBinaryDirectory = "/usr/local/bin";
+        public const string DefaultCertificateDirectory = EtcdHostLayout.DefaultCertificateDirectory;
+        public const string DefaultConfigPath = EtcdHostLayout.DefaultConfigPath;
+        public const string DefaultUnitPath = EtcdHostLayout.DefaultUnitPath;
+        public const string DefaultBinaryDirectory = EtcdHostLayout.DefaultBinaryDirectory;
         public const string StateNew = "new";
         public const string StateExisting = "existing";
 

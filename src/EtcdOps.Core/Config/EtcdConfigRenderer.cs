@@ -48,8 +48,7 @@ namespace EtcdOps
                     Settings = settings,
                     Yaml = ToYaml(settings, version, cluster.Name),
                     SystemdUnit = RenderUnit(member, cluster, options),
-                    ConfigPath = options.ConfigPath,
-                    UnitPath = options.UnitPath,
+                    Layout = EtcdHostLayout.FromOptions(options, settings.DataDir, settings.WalDir),
                     Files = certificateSet == null ? new List<EtcdFilePlacement>() : Placements(certificateSet, member, options.CertificateDirectory),
                 });
             }

@@ -24,8 +24,11 @@ namespace EtcdOps
         /// <summary>The etcd.service unit text.</summary>
         public string SystemdUnit { get; set; } = "";
 
-        public string ConfigPath { get; set; } = EtcdConfigOptions.DefaultConfigPath;
-        public string UnitPath { get; set; } = EtcdConfigOptions.DefaultUnitPath;
+        /// <summary>Where etcd lives on the host (binaries, conf.yml, certificates, data, unit): the one place later cmdlets read it from.</summary>
+        public EtcdHostLayout Layout { get; set; } = new EtcdHostLayout();
+
+        public string ConfigPath => Layout.ConfigPath;
+        public string UnitPath => Layout.UnitPath;
 
         /// <summary>Certificate and key files to copy to the host. Never the CA key: it stays on the workstation.</summary>
         public List<EtcdFilePlacement> Files { get; set; } = new List<EtcdFilePlacement>();
@@ -44,6 +47,7 @@ namespace EtcdOps
             copy.Settings = Settings.Clone();
             copy.Settings.InitialClusterState = EtcdConfigRenderer.CheckClusterState(state);
             copy.Files = Files.Select(f => f.Clone()).ToList();
+            copy.Layout = Layout.Clone();
             copy.Yaml = ReplaceStateLine(Yaml, copy.Settings.InitialClusterState);
             return copy;
         }

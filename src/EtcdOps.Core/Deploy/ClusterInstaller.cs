@@ -233,8 +233,7 @@ namespace EtcdOps
             return host.RunCheckedAsync(script, $"installing etcd {spec.ReleaseVersion}", cancellation, archive);
         }
 
-        private static IEnumerable<string> AccountDirectories(NodeInstallSpec spec) =>
-            new[] { spec.ConfigDirectory, spec.DataDir }.Concat(spec.EtcdDirectories).Distinct();
+        private static IEnumerable<string> AccountDirectories(NodeInstallSpec spec) => spec.Layout.EtcdDirectories;
 
         private static string AccountScript(NodeInstallSpec spec)
         {

@@ -6,22 +6,20 @@ namespace EtcdOps
     /// <summary>Everything Install-EtcdNode puts on one member's host, resolved before any host is touched.</summary>
     public sealed class NodeInstallSpec
     {
-        public const string DefaultBinDir = "/usr/local/bin";
-        public const int DefaultEtcdId = 1501;
-
-        public NodeInstallSpec(EtcdCluster cluster, EtcdMember member)
+        public NodeInstallSpec(EtcdCluster cluster, EtcdMember member, EtcdHostLayout? layout = null)
         {
-            Cluster = cluster; Member = member; DataDir = cluster.DataDir;
+            Cluster = cluster; Member = member;
+            Layout = layout ?? new EtcdHostLayout { DataDir = cluster.DataDir };
         }
 
         public EtcdCluster Cluster { get; }
         public EtcdMember Member { get; }
 
+        /// <summary>Where etcd lives on this host.</summary>
+        public EtcdHostLayout Layout { get; }
+
         /// <summary>Certificates, keys and the systemd unit, with modes and owners.</summary>
         public List<RemoteFile> Files { get; } = new List<RemoteFile>();
-
-        public string ConfigPath { get; set; } = "/etc/etcd/conf.yml";
-        public string ConfigDirectory { get; set; } = "/etc/etcd";
 
         /// <summary>conf.yml for the first start (initial-cluster-state: new).</summary>
         public byte[] ConfigNew { get; set; } = Array.Empty<byte>();
@@ -29,17 +27,14 @@ namespace EtcdOps
         /// <summary>conf.yml once the cluster exists (initial-cluster-state: existing).</summary>
         public byte[] ConfigExisting { get; set; } = Array.Empty<byte>();
 
-        public string UnitPath { get; set; } = "/etc/systemd/system/etcd.service";
-        public string UnitName { get; set; } = "etcd";
-        public string BinDir { get; set; } = DefaultBinDir;
-        public int EtcdUid { get; set; } = DefaultEtcdId;
-        public int EtcdGid { get; set; } = DefaultEtcdId;
-
-        /// <summary>The member's data directory (conf.yml's data-dir; the cluster's DataDir by default).</summary>
-        public string DataDir { get; set; } = EtcdCluster.DefaultDataDir;
-
-        /// <summary>Directories etcd must own (0700): the config directory, the data dir, a separate WAL dir.</summary>
-        public List<string> EtcdDirectories { get; } = new List<string>();
+        public string ConfigPath => Layout.ConfigPath;
+        public string ConfigDirectory => Layout.ConfigDirectory;
+        public string UnitPath => Layout.UnitPath;
+        public string UnitName => Layout.UnitName;
+        public string BinDir => Layout.BinaryDirectory;
+        public int EtcdUid => Layout.EtcdUid;
+        public int EtcdGid => Layout.EtcdGid;
+        public string DataDir => Layout.DataDir;
 
         /// <summary>The etcd version the member must run (the cluster's).</summary>
         public string ReleaseVersion { get; set; } = "";

@@ -33,16 +33,14 @@ namespace EtcdOps
         public string Raw { get; set; } = "";
     }
 
-    /// <summary>systemd operations on a member's etcd service.</summary>
+    /// <summary>systemd operations on a member's etcd service, wherever its <see cref="EtcdHostLayout"/> puts it.</summary>
     public static class NodeService
     {
-        public const string Unit = "etcd";
-
-        public static async Task<EtcdNodeState> GetStateAsync(IRemoteHost host, EtcdMember member, string binDir, CancellationToken cancellation)
+        public static async Task<EtcdNodeState> GetStateAsync(IRemoteHost host, EtcdMember member, EtcdHostLayout layout, CancellationToken cancellation)
         {
             var script =
-                $"systemctl show {Unit} -p ActiveState -p UnitFileState -p InvocationID -p MainPID 2>/dev/null\n" +
-                $"echo \"Version=$({RemoteHostExtensions.Quote(binDir + "/etcd")} --version 2>/dev/null | sed -n 's/^etcd Version: //p')\"\n";
+                $"systemctl show {Unit(layout)} -p ActiveState -p UnitFileState -p InvocationID -p MainPID 2>/dev/null\n" +
+                $"echo \"Version=$({RemoteHostExtensions.Quote(layout.EtcdBinary)} --version 2>/dev/null | sed -n 's/^etcd Version: //p')\"\n";
             var output = await host.RunCheckedAsync(script, "reading the service state", cancellation).ConfigureAwait(false);
             var v = output.Split('\n').Select(l => l.Split(new[] { '=' }, 2)).Where(p => p.Length == 2)
                 .GroupBy(p => p[0].Trim()).ToDictionary(g => g.Key, g => g.First()[1].Trim());
@@ -60,23 +58,25 @@ namespace EtcdOps
         }
 
         /// <summary>Starts without waiting: with Type=notify a member blocks until quorum, so members must start together.</summary>
-        public static Task StartAsync(IRemoteHost host, CancellationToken cancellation) =>
-            host.RunCheckedAsync($"systemctl start --no-block {Unit}", "starting etcd", cancellation);
+        public static Task StartAsync(IRemoteHost host, EtcdHostLayout layout, CancellationToken cancellation) =>
+            host.RunCheckedAsync($"systemctl start --no-block {Unit(layout)}", "starting etcd", cancellation);
 
-        public static Task StopAsync(IRemoteHost host, CancellationToken cancellation) =>
-            host.RunCheckedAsync($"systemctl stop {Unit}", "stopping etcd", cancellation);
+        public static Task StopAsync(IRemoteHost host, EtcdHostLayout layout, CancellationToken cancellation) =>
+            host.RunCheckedAsync($"systemctl stop {Unit(layout)}", "stopping etcd", cancellation);
 
-        public static Task RestartAsync(IRemoteHost host, CancellationToken cancellation) =>
-            host.RunCheckedAsync($"systemctl restart {Unit}", "restarting etcd", cancellation);
+        public static Task RestartAsync(IRemoteHost host, EtcdHostLayout layout, CancellationToken cancellation) =>
+            host.RunCheckedAsync($"systemctl restart {Unit(layout)}", "restarting etcd", cancellation);
+
+        private static string Unit(EtcdHostLayout layout) => RemoteHostExtensions.Quote(layout.UnitName);
 
         private static readonly Regex JournalLine = new Regex(@"^(?<time>\S+)\s+\S+\s+\S+:\s(?<msg>.*)$");
         private static readonly Regex JsonLevel = new Regex(@"""level"":""(?<v>[^""]*)""");
         private static readonly Regex JsonMessage = new Regex(@"""msg"":""(?<v>(?:[^""\\]|\\.)*)""");
 
-        public static async Task<IReadOnlyList<EtcdLogEntry>> ReadLogAsync(IRemoteHost host, EtcdMember member, string? since, int lines, CancellationToken cancellation)
+        public static async Task<IReadOnlyList<EtcdLogEntry>> ReadLogAsync(IRemoteHost host, EtcdMember member, EtcdHostLayout layout, string? since, int lines, CancellationToken cancellation)
         {
             var sinceArg = since == null ? "" : " --since " + RemoteHostExtensions.Quote(since);
-            var output = await host.RunCheckedAsync($"journalctl -u {Unit} --no-pager -o short-iso -n {lines}{sinceArg}", "reading the etcd journal", cancellation).ConfigureAwait(false);
+            var output = await host.RunCheckedAsync($"journalctl -u {Unit(layout)} --no-pager -o short-iso -n {lines}{sinceArg}", "reading the etcd journal", cancellation).ConfigureAwait(false);
             var entries = new List<EtcdLogEntry>();
             foreach (var raw in output.Split('\n'))
             {
@@ -94,18 +94,36 @@ namespace EtcdOps
             return entries;
         }
 
-        /// <summary>Stops and disables etcd and removes the unit, binaries and /etc/etcd; the data only when asked.</summary>
-        public static Task UninstallAsync(IRemoteHost host, string dataDir, string binDir, bool removeData, CancellationToken cancellation)
+        /// <summary>
+        /// Stops and disables etcd and removes the unit, the binaries, conf.yml and the certificate files where the
+        /// layout says they are; a directory goes whole only when it is etcd's own (see
+        /// <see cref="EtcdHostLayout.IsEtcdOwnDirectory"/>), else only EtcdOps' files leave it. The data only when asked.
+        /// </summary>
+        public static Task UninstallAsync(IRemoteHost host, EtcdHostLayout layout, bool removeData, CancellationToken cancellation) =>
+            host.RunCheckedAsync(UninstallScript(layout, removeData), "uninstalling etcd", cancellation);
+
+        internal static string UninstallScript(EtcdHostLayout layout, bool removeData)
         {
-            var bin = RemoteHostExtensions.Quote(binDir);
-            var script =
-                $"systemctl disable --now {Unit} 2>/dev/null || true\n" +
-                $"rm -f /etc/systemd/system/{Unit}.service\n" +
-                "systemctl daemon-reload\n" +
-                $"rm -f {bin}/etcd {bin}/etcdctl {bin}/etcdutl\n" +
-                "rm -rf /etc/etcd\n" +
-                (removeData ? $"rm -rf {RemoteHostExtensions.Quote(dataDir)}\n" : "");
-            return host.RunCheckedAsync(script, "uninstalling etcd", cancellation);
+            string Q(string v) => RemoteHostExtensions.Quote(v);
+            var bin = layout.BinaryDirectory.TrimEnd('/');
+            var script = new System.Text.StringBuilder();
+            script.Append($"systemctl disable --now {Unit(layout)} 2>/dev/null || true\n");
+            script.Append($"rm -f {Q(layout.UnitPath)}\n");
+            script.Append("systemctl daemon-reload\n");
+            script.Append($"rm -f {Q(bin + "/etcd")} {Q(bin + "/etcdctl")} {Q(bin + "/etcdutl")}\n");
+            foreach (var dir in new[] { layout.ConfigDirectory, layout.CertificateDirectory }.Distinct())
+            {
+                if (EtcdHostLayout.IsEtcdOwnDirectory(dir)) script.Append($"rm -rf {Q(dir)}\n");
+            }
+            // Files in a shared directory: only those etcd was configured with, and conf.yml.
+            var files = new[] { layout.ConfigPath }.Concat(layout.CertificateFiles).Distinct().Select(Q);
+            script.Append($"rm -f {string.Join(" ", files)}\n");
+            if (removeData)
+            {
+                script.Append($"rm -rf {Q(layout.DataDir)}\n");
+                if (layout.WalDir != null) script.Append($"rm -rf {Q(layout.WalDir)}\n");
+            }
+            return script.ToString();
         }
     }
 }

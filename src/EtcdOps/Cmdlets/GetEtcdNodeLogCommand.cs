@@ -24,7 +24,7 @@ namespace EtcdOps.Commands
             foreach (var cluster in Clusters)
             {
                 var logs = RunOnHosts("Reading etcd journals", SelectMembers(cluster),
-                    (m, host, report, ct) => NodeService.ReadLogAsync(host, m, since, Lines, ct));
+                    async (m, host, report, ct) => await NodeService.ReadLogAsync(host, m, await ReadLayoutAsync(cluster, host, ct).ConfigureAwait(false), since, Lines, ct).ConfigureAwait(false));
                 foreach (var log in logs) WriteObject(log, true);
             }
         }

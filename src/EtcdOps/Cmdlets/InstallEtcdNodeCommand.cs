@@ -157,19 +157,14 @@ namespace EtcdOps.Commands
 
         private static NodeInstallSpec BuildSpec(EtcdCluster cluster, EtcdNodeConfig config, string version)
         {
-            var spec = new NodeInstallSpec(cluster, config.Member)
+            var spec = new NodeInstallSpec(cluster, config.Member, config.Layout)
             {
-                ConfigPath = config.ConfigPath,
-                ConfigDirectory = Path.GetDirectoryName(config.ConfigPath)!.Replace('\\', '/'),
                 // Deploy exactly the text the pre-flight checked; only the state line differs between the two.
                 ConfigNew = Encoding.UTF8.GetBytes(config.WithInitialClusterState(EtcdConfigOptions.StateNew).Yaml),
                 ConfigExisting = Encoding.UTF8.GetBytes(config.WithInitialClusterState(EtcdConfigOptions.StateExisting).Yaml),
-                UnitPath = config.UnitPath,
-                DataDir = config.Settings.DataDir,
                 ReleaseVersion = version,
                 TrustedCaPath = NullIfEmpty(config.Settings.PeerTransportSecurity.TrustedCaFile) ?? NullIfEmpty(config.Settings.ClientTransportSecurity.TrustedCaFile),
             };
-            if (!string.IsNullOrEmpty(config.Settings.WalDir)) spec.EtcdDirectories.Add(config.Settings.WalDir!);
             foreach (var f in config.Files)
                 spec.Files.Add(new RemoteFile(f.RemotePath, File.ReadAllBytes(f.LocalPath), f.IsPrivateKey ? "0600" : "0644", "etcd", "etcd"));
             spec.Files.Add(new RemoteFile(config.UnitPath, Encoding.UTF8.GetBytes(config.SystemdUnit), "0644"));

@@ -44,7 +44,7 @@ namespace EtcdOps.Commands
                             Wait(health, "before restarting " + member.Name);
                         }
                         WriteProgress(new ProgressRecord(1, activity, $"{member.Name}: restarting") { PercentComplete = 100 * i / targets.Count });
-                        var state = RunServiceAction(activity, new[] { member }, "systemctl restart etcd", NodeService.RestartAsync);
+                        var state = RunServiceAction(activity, cluster, new[] { member }, "systemctl restart etcd", NodeService.RestartAsync);
                         if (state.Count == 0) break;   // the error is written; stop rolling on this cluster
                         Wait(health, "after restarting " + member.Name);
                         if (PassThru) WriteObject(state[0]);

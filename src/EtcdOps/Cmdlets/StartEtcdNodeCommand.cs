@@ -17,7 +17,7 @@ namespace EtcdOps.Commands
                 var targets = SelectMembers(cluster).Where(m => ShouldProcess($"{m.Name} ({m.SshTarget})", "Start etcd")).ToList();
                 if (targets.Count == 0) continue;
                 // All at once and without blocking: a lone member of a stopped cluster waits for quorum.
-                var states = RunServiceAction("Starting etcd", targets, "systemctl start etcd", NodeService.StartAsync);
+                var states = RunServiceAction("Starting etcd", cluster, targets, "systemctl start etcd", NodeService.StartAsync);
                 if (PassThru) WriteObject(states, true);
             }
         }

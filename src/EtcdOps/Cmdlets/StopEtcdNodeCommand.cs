@@ -24,7 +24,7 @@ namespace EtcdOps.Commands
                 if (refusal != null && !Force) ThrowFailure(refusal);
                 var targets = selected.Where(m => ShouldProcess($"{m.Name} ({m.SshTarget})", "Stop etcd")).ToList();
                 if (targets.Count == 0) continue;
-                var after = RunServiceAction("Stopping etcd", targets, "systemctl stop etcd", NodeService.StopAsync);
+                var after = RunServiceAction("Stopping etcd", cluster, targets, "systemctl stop etcd", NodeService.StopAsync);
                 if (PassThru) WriteObject(after, true);
             }
         }

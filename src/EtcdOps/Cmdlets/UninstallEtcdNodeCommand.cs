@@ -26,8 +26,8 @@ namespace EtcdOps.Commands
                 }
                 var targets = selected.Where(m =>
                     ShouldProcess($"{m.Name} ({m.SshTarget})",
-                        RemoveData ? $"Stop etcd, remove its unit, binaries, /etc/etcd AND the data directory {cluster.DataDir}"
-                                   : "Stop etcd, remove its unit, binaries and /etc/etcd (the data directory stays)")).ToList();
+                        RemoveData ? "Stop etcd, remove its unit, binaries, config and certificates AND its data directory"
+                                   : "Stop etcd, remove its unit, binaries, config and certificates (the data directory stays)")).ToList();
                 if (targets.Count == 0) continue;
                 if (RemoveData && !Force && !ShouldContinue(
                         $"Delete {cluster.DataDir} on {string.Join(", ", targets.Select(t => t.Name))}? The data in it cannot be recovered without a snapshot.",
@@ -36,7 +36,7 @@ namespace EtcdOps.Commands
                 RunOnHosts("Uninstalling etcd", targets, async (m, host, report, ct) =>
                 {
                     report("Removing etcd");
-                    await NodeService.UninstallAsync(host, cluster.DataDir, NodeInstallSpec.DefaultBinDir, RemoveData, ct).ConfigureAwait(false);
+                    await NodeService.UninstallAsync(host, await ReadLayoutAsync(cluster, host, ct).ConfigureAwait(false), RemoveData, ct).ConfigureAwait(false);
                     return m;
                 });
             }

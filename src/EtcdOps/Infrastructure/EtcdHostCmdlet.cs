@@ -135,17 +135,22 @@ namespace EtcdOps.Commands
 
         /// <summary>The etcd service state of every member of the cluster whose host answers (the others count as down).</summary>
         protected IReadOnlyList<EtcdNodeState> ReadStates(EtcdCluster cluster, IReadOnlyList<EtcdMember>? members = null) =>
-            RunOnHosts("Reading etcd service state", members ?? cluster.Members,
-                (m, host, report, ct) => NodeService.GetStateAsync(host, m, NodeInstallSpec.DefaultBinDir, ct));
+            RunOnHosts("Reading etcd service state", members ?? cluster.Members, async (m, host, report, ct) =>
+                await NodeService.GetStateAsync(host, m, await ReadLayoutAsync(cluster, host, ct).ConfigureAwait(false), ct).ConfigureAwait(false));
+
+        /// <summary>Where etcd lives on a member's host, read back from its unit and conf.yml (so New-EtcdConfig's choices hold for every later cmdlet).</summary>
+        protected static Task<EtcdHostLayout> ReadLayoutAsync(EtcdCluster cluster, IRemoteHost host, CancellationToken cancellation) =>
+            EtcdHostLayout.ReadAsync(host, cluster.DataDir, cancellation);
 
         /// <summary>Runs a systemctl action on each member's etcd service, then reads the service's state back.</summary>
-        protected IReadOnlyList<EtcdNodeState> RunServiceAction(string activity, IReadOnlyList<EtcdMember> members, string step,
-            Func<IRemoteHost, CancellationToken, Task> action) =>
+        protected IReadOnlyList<EtcdNodeState> RunServiceAction(string activity, EtcdCluster cluster, IReadOnlyList<EtcdMember> members, string step,
+            Func<IRemoteHost, EtcdHostLayout, CancellationToken, Task> action) =>
             RunOnHosts(activity, members, async (m, host, report, ct) =>
             {
+                var layout = await ReadLayoutAsync(cluster, host, ct).ConfigureAwait(false);
                 report(step);
-                await action(host, ct).ConfigureAwait(false);
-                return await NodeService.GetStateAsync(host, m, NodeInstallSpec.DefaultBinDir, ct).ConfigureAwait(false);
+                await action(host, layout, ct).ConfigureAwait(false);
+                return await NodeService.GetStateAsync(host, m, layout, ct).ConfigureAwait(false);
             });
 
         /// <summary>Writes queued progress until <paramref name="done"/> finishes. One child record per host.</summary>

@@ -1,0 +1,150 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace EtcdOps
+{
+    /// <summary>
+    /// Where etcd lives on one host: binaries, conf.yml, certificates, data and WAL, the systemd unit, the etcd
+    /// account. New-EtcdConfig decides it; every later cmdlet that only has the cluster reads it back from the host
+    /// (the unit that runs etcd names conf.yml, and conf.yml names the rest): one mechanism, no second copy to drift.
+    /// </summary>
+    public sealed class EtcdHostLayout
+    {
+        public const string DefaultBinaryDirectory = "/usr/local/bin";
+        public const string DefaultCertificateDirectory = "/etc/etcd";
+        public const string DefaultConfigPath = "/etc/etcd/conf.yml";
+        public const string DefaultUnitPath = "/etc/systemd/system/etcd.service";
+        public const int DefaultEtcdId = 1501;
+
+        public string BinaryDirectory { get; set; } = DefaultBinaryDirectory;
+        public string ConfigPath { get; set; } = DefaultConfigPath;
+        public string CertificateDirectory { get; set; } = DefaultCertificateDirectory;
+        public string DataDir { get; set; } = EtcdCluster.DefaultDataDir;
+
+        /// <summary>Null: the WAL lives under the data directory.</summary>
+        public string? WalDir { get; set; }
+
+        public string UnitPath { get; set; } = DefaultUnitPath;
+        public int EtcdUid { get; set; } = DefaultEtcdId;
+        public int EtcdGid { get; set; } = DefaultEtcdId;
+
+        /// <summary>The files etcd was told to use (certificates, keys, CAs), as conf.yml names them; empty for a layout not read from a host.</summary>
+        public IReadOnlyList<string> CertificateFiles { get; set; } = Array.Empty<string>();
+
+        /// <summary>The systemd unit's name: etcd for /etc/systemd/system/etcd.service.</summary>
+        public string UnitName
+        {
+            get
+            {
+                var file = UnitPath.Substring(UnitPath.LastIndexOf('/') + 1);
+                return file.EndsWith(".service", StringComparison.Ordinal) ? file.Substring(0, file.Length - 8) : file;
+            }
+        }
+
+        public string ConfigDirectory => Directory(ConfigPath);
+
+        public string EtcdBinary => BinaryDirectory.TrimEnd('/') + "/etcd";
+
+        /// <summary>The directories etcd must own (0700): config, data, and a separate WAL dir.</summary>
+        public IReadOnlyList<string> EtcdDirectories =>
+            new[] { ConfigDirectory, DataDir }.Concat(WalDir == null ? Array.Empty<string>() : new[] { WalDir }).Distinct().ToList();
+
+        public EtcdHostLayout Clone() => (EtcdHostLayout)MemberwiseClone();
+
+        public override string ToString() => $"{UnitPath} -> {EtcdBinary} --config-file={ConfigPath}";
+
+        /// <summary>The layout New-EtcdConfig's options describe.</summary>
+        public static EtcdHostLayout FromOptions(EtcdConfigOptions options, string dataDir, string? walDir) => new EtcdHostLayout
+        {
+            BinaryDirectory = options.BinaryDirectory.TrimEnd('/'),
+            ConfigPath = options.ConfigPath,
+            CertificateDirectory = options.CertificateDirectory.TrimEnd('/'),
+            UnitPath = options.UnitPath,
+            DataDir = dataDir,
+            WalDir = string.IsNullOrEmpty(walDir) ? null : walDir,
+        };
+
+        /// <summary>
+        /// Reads the layout back from a host: the systemd unit that runs <c>etcd --config-file=...</c> (etcd.service
+        /// first), then that conf.yml. A host without etcd gets the defaults, with <paramref name="defaultDataDir"/>.
+        /// </summary>
+        public static async Task<EtcdHostLayout> ReadAsync(IRemoteHost host, string defaultDataDir, CancellationToken cancellation)
+        {
+            var output = await host.RunCheckedAsync(ReadScript, "reading where etcd is installed", cancellation).ConfigureAwait(false);
+            return Parse(output, defaultDataDir);
+        }
+
+        // Prints "unit=<path>", "exec=<ExecStart line>", then conf.yml after a marker line.
+        private const string ReadScript =
+            "for f in /etc/systemd/system/etcd.service /etc/systemd/system/*.service; do\n" +
+            "  [ -f \"$f\" ] || continue\n" +
+            "  e=$(grep -m1 '^ExecStart=.*etcd .*--config-file=' \"$f\" 2>/dev/null) || continue\n" +
+            "  echo \"unit=$f\"; echo \"exec=$e\"\n" +
+            "  c=$(echo \"$e\" | sed -n 's/.*--config-file=\\([^ ]*\\).*/\\1/p')\n" +
+            "  echo '--- conf'; [ ! -f \"$c\" ] || cat \"$c\"\n" +
+            "  break\n" +
+            "done\n";
+
+        private static readonly Regex ExecStart = new Regex(@"^ExecStart=\s*[-@:+!]*(?<bin>\S*/)?etcd\s.*--config-file=(?<conf>\S+)", RegexOptions.CultureInvariant);
+
+        internal static EtcdHostLayout Parse(string output, string defaultDataDir)
+        {
+            var layout = new EtcdHostLayout { DataDir = defaultDataDir };
+            var marker = output.IndexOf("--- conf\n", StringComparison.Ordinal);
+            var head = marker < 0 ? output : output.Substring(0, marker);
+            var conf = marker < 0 ? "" : output.Substring(marker + 9);
+            string? unit = null, exec = null;
+            foreach (var line in head.Split('\n'))
+            {
+                if (line.StartsWith("unit=", StringComparison.Ordinal)) unit = line.Substring(5).Trim();
+                else if (line.StartsWith("exec=", StringComparison.Ordinal)) exec = line.Substring(5).Trim();
+            }
+            if (unit == null || exec == null) return layout;
+            layout.UnitPath = unit;
+            var m = ExecStart.Match(exec);
+            if (m.Success)
+            {
+                if (m.Groups["bin"].Success && m.Groups["bin"].Value.Length > 1) layout.BinaryDirectory = m.Groups["bin"].Value.TrimEnd('/');
+                layout.ConfigPath = m.Groups["conf"].Value;
+                layout.CertificateDirectory = Directory(layout.ConfigPath);
+            }
+            if (conf.Trim().Length == 0) return layout;
+            var doc = ConfigDocument.Parse(conf, layout.ConfigPath);
+            if (!doc.IsUsable) return layout;
+            layout.DataDir = doc.GetString("data-dir") ?? defaultDataDir;
+            layout.WalDir = doc.GetString("wal-dir");
+            var files = new List<string>();
+            foreach (var section in new[] { "client-transport-security", "peer-transport-security" })
+            {
+                if (doc.Get(section) is not { Kind: ConfigValueKind.Map } tls) continue;
+                foreach (var key in new[] { "cert-file", "key-file", "trusted-ca-file" })
+                    if (tls.Map.TryGetValue(key, out var v) && v.Kind == ConfigValueKind.String && v.Text.Length > 0 && !files.Contains(v.Text)) files.Add(v.Text);
+            }
+            layout.CertificateFiles = files;
+            var certFile = files.FirstOrDefault();
+            if (certFile != null) layout.CertificateDirectory = Directory(certFile);
+            return layout;
+        }
+
+        /// <summary>
+        /// Whether Uninstall may remove a directory whole: only one that is clearly etcd's own (its name says etcd,
+        /// like /etc/etcd or /etc/ssl/etcd), never a shared one such as /etc/ssl or /usr/local/bin.
+        /// </summary>
+        internal static bool IsEtcdOwnDirectory(string path)
+        {
+            var trimmed = path.TrimEnd('/');
+            var name = trimmed.Substring(trimmed.LastIndexOf('/') + 1);
+            return trimmed.Count(c => c == '/') >= 2 && name.IndexOf("etcd", StringComparison.OrdinalIgnoreCase) >= 0;
+        }
+
+        private static string Directory(string path)
+        {
+            var i = path.TrimEnd('/').LastIndexOf('/');
+            return i <= 0 ? "/" : path.Substring(0, i);
+        }
+    }
+}
