@@ -23,10 +23,9 @@ namespace EtcdOps.Tests.Remote
 
         private RemoteFile File(string name, byte[] content, string mode = "0600") => new RemoteFile(Path.Combine(_dir, name), content, mode, User, Group);
 
-        [Fact]
+        [UnixFact]
         public async Task WritesOnlyWhatDiffersAndLeavesNoTempFile()
         {
-            if (!UnixFileMode.IsUnix) return;
             var all = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
             var a = File("a.pem", all);
             var b = File("sub/b.yml", Encoding.UTF8.GetBytes("name: x\n"), "0644");
@@ -49,10 +48,9 @@ namespace EtcdOps.Tests.Remote
             Assert.Empty(Directory.GetFiles(_dir, ".etcdops.*", SearchOption.AllDirectories));
         }
 
-        [Fact]
+        [UnixFact]
         public async Task RunsHooksForChangedFilesAndReportsOtherChanges()
         {
-            if (!UnixFileMode.IsUnix) return;
             var unit = File("etcd.service", Encoding.ASCII.GetBytes("[Unit]\n"), "0644");
             var hooks = new System.Collections.Generic.Dictionary<string, string> { [unit.Path] = "reload=1" };
             const string epilogue = "[ -z \"$reload\" ] || echo 'changed: reloaded'\n";
@@ -60,6 +58,33 @@ namespace EtcdOps.Tests.Remote
             Assert.Equal(new[] { "reloaded" }, first.Other);
             var second = await RemoteFiles.EnsureAsync(_host, new[] { unit }, CancellationToken.None, "reload=\n", epilogue, hooks);
             Assert.Empty(second.Other);
+        }
+
+        [UnixFact]
+        public async Task ContentArrivesOnStdinNotInTheScriptAndKeepsItsTimeWhenAsked()
+        {
+            var key = Encoding.ASCII.GetBytes("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----\n");
+            var conf = File("conf.yml", Encoding.ASCII.GetBytes("initial-cluster-state: new\n"));
+            await RemoteFiles.EnsureAsync(_host, new[] { File("k.pem", key), conf }, CancellationToken.None);
+            Assert.All(_host.Scripts, s => Assert.DoesNotContain("BEGIN", s));
+            Assert.Equal(key, System.IO.File.ReadAllBytes(Path.Combine(_dir, "k.pem")));
+
+            Run($"touch -d '2020-01-01 00:00:00' '{conf.Path}'");
+            var flipped = new RemoteFile(conf.Path, Encoding.ASCII.GetBytes("initial-cluster-state: existing\n"), "0600", User, Group) { KeepModificationTime = true };
+            var changed = await RemoteFiles.EnsureAsync(_host, new[] { flipped }, CancellationToken.None);
+            Assert.True(Assert.Single(changed.Files).ContentChanged);
+            Assert.Equal("initial-cluster-state: existing\n", System.IO.File.ReadAllText(conf.Path));
+            Assert.StartsWith("2020-01-01", Run($"date -r '{conf.Path}' +%F").Trim());
+        }
+
+        [UnixFact]
+        public async Task ADamagedTransferIsRefusedAndLeavesNoTempFile()
+        {
+            var file = File("x.pem", Encoding.ASCII.GetBytes("0123456789"));
+            _host.Truncate = 4;
+            await Assert.ThrowsAsync<EtcdOpsException>(() => RemoteFiles.EnsureAsync(_host, new[] { file }, CancellationToken.None));
+            Assert.False(System.IO.File.Exists(file.Path));
+            Assert.Empty(Directory.GetFiles(_dir, ".etcdops.*", SearchOption.AllDirectories));
         }
 
         [Fact]
@@ -78,9 +103,15 @@ namespace EtcdOps.Tests.Remote
         private sealed class LocalShell : IRemoteHost
         {
             public string Name => "local shell";
+            public System.Collections.Generic.List<string> Scripts { get; } = new System.Collections.Generic.List<string>();
+
+            /// <summary>Send only this many bytes of the input (a transfer cut short).</summary>
+            public int? Truncate { get; set; }
 
             public async Task<RemoteResult> RunAsync(string script, byte[]? input, CancellationToken cancellation)
             {
+                Scripts.Add(script);
+                if (input != null && Truncate is int n) input = input.Take(n).ToArray();
                 var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
                 psi.ArgumentList.Add("-c");
                 psi.ArgumentList.Add(script);
