@@ -71,4 +71,14 @@ Remove-Module EtcdOps
         $r.Output | Should -Match 'same=True'
         $r.Output | Should -Match 'after=False'   # removing the module takes its names away again
     }
+
+    It 'names only the types a user creates or gets, not the implementation' {
+        $r = Invoke-InNewSession @"
+Import-Module '$ModulePath'
+`$table = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')::Get
+foreach (`$n in 'EtcdOps.EtcdCluster', 'EtcdOps.EtcdMember', 'EtcdOps.EtcdCertificateSet', 'EtcdOps.EtcdNodeConfig', 'EtcdOps.EtcdNodeInstallResult', 'EtcdOps.HostKeyPolicy', 'EtcdOps.ClusterInstaller', 'EtcdOps.SshRemoteHost', 'EtcdOps.RemoteFiles', 'EtcdOps.AtomicFile') { `$n + '=' + `$table.ContainsKey(`$n) }
+"@
+        foreach ($n in 'EtcdCluster', 'EtcdMember', 'EtcdCertificateSet', 'EtcdNodeConfig', 'EtcdNodeInstallResult', 'HostKeyPolicy') { $r.Output | Should -Match "EtcdOps\.$n=True" }
+        foreach ($n in 'ClusterInstaller', 'SshRemoteHost', 'RemoteFiles', 'AtomicFile') { $r.Output | Should -Match "EtcdOps\.$n=False" }
+    }
 }

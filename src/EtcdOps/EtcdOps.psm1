@@ -22,14 +22,29 @@ foreach ($cmdlet in $inner.ExportedCmdlets.Values) {
     $addExported.Invoke($ExecutionContext.SessionState.Module, @(, $cmdlet))
 }
 
-# Types in a private load context are invisible to [TypeName] literals; type accelerators make the public
-# EtcdOps types nameable in scripts again ([EtcdOps.EtcdMember]::new('etcd-1', '10.0.0.11')).
+# Types in a private load context are invisible to [TypeName] literals; type accelerators make the EtcdOps
+# types a user creates or gets nameable in scripts again ([EtcdOps.EtcdMember]::new('etcd-1', '10.0.0.11')).
+# Which those are is read off the cmdlets themselves (parameter and output types, and the EtcdOps types their
+# properties hold), so implementation types (installer, SSH host, ...) stay out of the session-wide table.
 $accelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')
 $published = @()
 if ($PSEdition -eq 'Core') {
     $core = $assembly.GetReferencedAssemblies() | Where-Object Name -eq 'EtcdOps.Core' |
         ForEach-Object { [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly).LoadFromAssemblyName($_) }
-    foreach ($type in $core.GetExportedTypes() | Where-Object { $_.Namespace -eq 'EtcdOps' -and -not $_.IsNested }) {
+    $seen = [Collections.Generic.HashSet[type]]::new()
+    $queue = [Collections.Generic.Queue[type]]::new()
+    foreach ($cmdlet in $inner.ExportedCmdlets.Values) {
+        foreach ($parameter in $cmdlet.Parameters.Values) { $queue.Enqueue($parameter.ParameterType) }
+        foreach ($output in $cmdlet.OutputType) { if ($output.Type) { $queue.Enqueue($output.Type) } }
+    }
+    while ($queue.Count -gt 0) {
+        $type = $queue.Dequeue()
+        if ($type.HasElementType) { $queue.Enqueue($type.GetElementType()); continue }
+        if ($type.IsGenericType) { foreach ($argument in $type.GetGenericArguments()) { $queue.Enqueue($argument) }; continue }
+        if ($type.Assembly -ne $core -or -not $type.IsPublic -or $type.Namespace -ne 'EtcdOps' -or -not $seen.Add($type)) { continue }
+        foreach ($property in $type.GetProperties()) { $queue.Enqueue($property.PropertyType) }
+    }
+    foreach ($type in $seen) {
         if (-not ($accelerators::Get.ContainsKey($type.FullName))) {
             $accelerators::Add($type.FullName, $type)
             $published += $type.FullName
