@@ -87,6 +87,7 @@ namespace EtcdOps
             }
 
             var warnings = new List<string>();
+            if (version.UnknownReleaseWarning() is string unknown) warnings.Add($"{Where("Version")}: {unknown}");
             if (cluster.Members.Count % 2 == 0)
             {
                 var n = cluster.Members.Count;

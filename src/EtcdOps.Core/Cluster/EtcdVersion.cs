@@ -37,6 +37,19 @@ namespace EtcdOps
             TryParse(text, out var v) ? v! : throw new EtcdOpsException("InvalidEtcdVersion", FailureKind.InvalidArgument,
                 $"'{text}' is not an etcd version. Give major.minor.patch as on the etcd release page, for example 3.5.16.", text);
 
+        // The newest patch of each series this module's rules were written and checked against (the latest known
+        // when written). A newer version may exist by now; the warning only says the rules were not made for it.
+        private static readonly (int Minor, int LatestPatch)[] KnownSeries = { (4, 37), (5, 30), (6, 6) };
+
+        /// <summary>A warning when this version is newer than the releases EtcdOps' rules know; null for a known one.</summary>
+        public string? UnknownReleaseWarning()
+        {
+            foreach (var (minor, latest) in KnownSeries)
+                if (Major == 3 && Minor == minor && Patch <= latest) return null;
+            return $"etcd {this} is newer than the releases EtcdOps knows (3.4 to 3.4.37, 3.5 to 3.5.30, 3.6 to 3.6.6): its config rules may not fit it, " +
+                   "and if etcd has not released it, getting the release fails. Check the version against etcd's release page.";
+        }
+
         public bool AtLeast(int major, int minor) => Major > major || (Major == major && Minor >= minor);
 
         public int CompareTo(EtcdVersion? other)

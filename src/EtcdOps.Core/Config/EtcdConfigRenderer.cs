@@ -24,6 +24,7 @@ namespace EtcdOps
             ClusterValidator.Validate(cluster);
             var version = EtcdVersion.Parse(cluster.Version);
             var ignored = new List<string>();
+            if (version.UnknownReleaseWarning() is string unknown) ignored.Add(unknown);
             if (!version.AtLeast(3, 5) && options.TlsMinVersion != EtcdConfigOptions.DefaultTlsMinVersion)
                 ignored.Add($"etcd {version.Series} has no tls-min-version setting (it always requires TLS 1.2 or later); TlsMinVersion {options.TlsMinVersion} is not rendered. Use etcd 3.5 or later to require TLS 1.3.");
             if (version.AtLeast(3, 6) && options.EnableV2)

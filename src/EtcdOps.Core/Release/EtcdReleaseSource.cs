@@ -73,14 +73,20 @@ namespace EtcdOps
             return new Uri(root, "v" + version + "/");
         }
 
-        /// <summary>The cached archive when there is a verified one (unless <paramref name="force"/>), else a fresh download.</summary>
-        public Task<EtcdRelease> GetAsync(EtcdVersion version, string architecture, string? baseUrl, string? expectedSha256,
+        /// <summary>
+        /// The cached archive when it matches what the requested source publishes (its SHA256SUMS, or
+        /// <paramref name="expectedSha256"/>), else a fresh download verified the same way. The cache never answers
+        /// for a source on its own: an archive cached from one mirror is not returned for another that lists a
+        /// different checksum.
+        /// </summary>
+        public async Task<EtcdRelease> GetAsync(EtcdVersion version, string architecture, string? baseUrl, string? expectedSha256,
             EtcdReleaseCache cache, bool force, ReleaseDownloadProgress? progress, CancellationToken cancellation)
         {
-            var cached = force ? null : cache.TryGet(version, architecture, expectedSha256);
-            return cached != null
-                ? Task.FromResult(cached)
-                : DownloadAsync(version, architecture, baseUrl, expectedSha256, cache, progress, cancellation);
+            var folder = VersionUrl(baseUrl, version);
+            var name = ArchiveName(version, architecture);
+            var expected = expectedSha256 ?? await GetListedChecksumAsync(folder, name, new Uri(folder, name), cancellation).ConfigureAwait(false);
+            var cached = force ? null : cache.TryGet(version, architecture, expected);
+            return cached ?? await DownloadVerifiedAsync(version, architecture, folder, expected, expectedSha256 != null, cache, progress, cancellation).ConfigureAwait(false);
         }
 
         /// <summary>
@@ -92,14 +98,21 @@ namespace EtcdOps
         {
             var folder = VersionUrl(baseUrl, version);
             var name = ArchiveName(version, architecture);
-            var archiveUrl = new Uri(folder, name);
-            var expected = expectedSha256 ?? await GetListedChecksumAsync(folder, name, archiveUrl, cancellation).ConfigureAwait(false);
+            var expected = expectedSha256 ?? await GetListedChecksumAsync(folder, name, new Uri(folder, name), cancellation).ConfigureAwait(false);
+            return await DownloadVerifiedAsync(version, architecture, folder, expected, expectedSha256 != null, cache, progress, cancellation).ConfigureAwait(false);
+        }
 
+        private async Task<EtcdRelease> DownloadVerifiedAsync(EtcdVersion version, string architecture, Uri folder, string expected, bool givenChecksum,
+            EtcdReleaseCache cache, ReleaseDownloadProgress? progress, CancellationToken cancellation)
+        {
+            var name = ArchiveName(version, architecture);
+            var archiveUrl = new Uri(folder, name);
             var temp = cache.NewTempPath(version, architecture);
             try
             {
                 var actual = await DownloadToFileAsync(archiveUrl, temp, progress, cancellation).ConfigureAwait(false);
-                RequireMatch(expected, actual, name, archiveUrl.ToString(), expectedSha256 != null ? "the given -Sha256" : new Uri(folder, ChecksumFileName).ToString());
+                RequireMatch(expected, actual, name, archiveUrl.ToString(), givenChecksum ? "the given -Sha256" : new Uri(folder, ChecksumFileName).ToString());
+                ReleaseArchiveInspector.Check(temp, version, architecture, archiveUrl.ToString());
                 return cache.Commit(temp, version, architecture, actual, archiveUrl.ToString());
             }
             finally
@@ -157,12 +170,21 @@ namespace EtcdOps
                 using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
                     actual = CopyHashing(input, output, null, cancellation);
                 RequireMatch(expected, actual, fileName, full, checkedAgainst);
+                ReleaseArchiveInspector.Check(temp, version, architecture, full);
                 return cache.Commit(temp, version, architecture, actual, full);
             }
             finally
             {
                 AtomicFile.TryDelete(temp);
             }
+        }
+
+        /// <summary>The checksum the source's SHA256SUMS lists for the archive: what a cached copy must match to stand in for it.</summary>
+        public Task<string> GetPublishedChecksumAsync(EtcdVersion version, string architecture, string? baseUrl, CancellationToken cancellation)
+        {
+            var folder = VersionUrl(baseUrl, version);
+            var name = ArchiveName(version, architecture);
+            return GetListedChecksumAsync(folder, name, new Uri(folder, name), cancellation);
         }
 
         private async Task<string> GetListedChecksumAsync(Uri folder, string name, Uri archiveUrl, CancellationToken cancellation)

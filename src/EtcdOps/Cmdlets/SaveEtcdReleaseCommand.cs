@@ -52,7 +52,8 @@ namespace EtcdOps.Commands
                     return;
                 }
 
-                var cached = Force ? null : cache.TryGet(version, architecture, expected);
+                // A cached archive stands in only for what this source publishes (or -Sha256), never on its own say.
+                var cached = Force ? null : cache.TryGet(version, architecture, expected ?? PublishedChecksum(version, architecture));
                 if (cached != null)
                 {
                     WriteVerbose($"Using the verified archive in the cache: {cached.ArchivePath}");
@@ -71,6 +72,12 @@ namespace EtcdOps.Commands
             {
                 // Ctrl+C: PowerShell is stopping the pipeline; the partial file is already gone.
             }
+        }
+
+        private string PublishedChecksum(EtcdVersion version, string architecture)
+        {
+            using var source = new EtcdReleaseSource();
+            return source.GetPublishedChecksumAsync(version, architecture, BaseUrl, Cancellation).GetAwaiter().GetResult();
         }
 
         private EtcdRelease Download(EtcdVersion version, string architecture, string? expected, EtcdReleaseCache cache, string url)

@@ -46,6 +46,29 @@ namespace EtcdOps.Tests.Release
         }
     }
 
+    /// <summary>Real gzip-compressed tar archives, shaped like etcd's releases or not.</summary>
+    internal static class TestArchive
+    {
+        public static byte[] Etcd(string version, string arch, params string[] binaries) =>
+            Make($"etcd-v{version}-linux-{arch}/", binaries.Length == 0 ? new[] { "etcd", "etcdctl", "etcdutl", "README.md" } : binaries);
+
+        public static byte[] Make(string folder, IEnumerable<string> files)
+        {
+            using var buffer = new MemoryStream();
+            using (var gz = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            using (var tar = new System.Formats.Tar.TarWriter(gz, System.Formats.Tar.TarEntryFormat.Gnu))
+            {
+                tar.WriteEntry(new System.Formats.Tar.GnuTarEntry(System.Formats.Tar.TarEntryType.Directory, folder));
+                foreach (var f in files)
+                {
+                    var body = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(f + " bytes ", 4000)));
+                    tar.WriteEntry(new System.Formats.Tar.GnuTarEntry(System.Formats.Tar.TarEntryType.RegularFile, folder + f) { DataStream = new MemoryStream(body) });
+                }
+            }
+            return buffer.ToArray();
+        }
+    }
+
     public sealed class EtcdReleaseSourceTests : IDisposable
     {
         private const string Base = "http://mirror.test/etcd";
@@ -55,7 +78,7 @@ namespace EtcdOps.Tests.Release
         private const string SumsPathOnMirror = "/etcd/v3.5.16/SHA256SUMS";
 
         private readonly string _dir = Path.Combine(Path.GetTempPath(), "etcdops-release-" + Guid.NewGuid().ToString("N").Substring(0, 8));
-        private readonly byte[] _archive = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("etcd release bytes ", 10000)));
+        private readonly byte[] _archive = TestArchive.Etcd("3.5.16", "amd64");
         private readonly string _sha;
         private readonly FakeMirror _mirror = new FakeMirror();
         private readonly EtcdReleaseCache _cache;
@@ -81,6 +104,72 @@ namespace EtcdOps.Tests.Release
         {
             var source = new EtcdReleaseSource(_mirror);
             return source.GetAsync(V3516, "amd64", Base, sha, _cache, force, progress, token);
+        }
+
+        [Fact]
+        public async Task AnArchiveCachedFromOneMirrorIsNotReturnedForAnotherThatPublishesADifferentOne()
+        {
+            var a = await Get();
+            Assert.False(a.FromCache);
+            // Mirror B: same version, another archive, and its own SHA256SUMS for it.
+            var other = TestArchive.Etcd("3.5.16", "amd64", "etcd", "etcdctl");
+            string otherSha;
+            using (var sha = SHA256.Create()) otherSha = Sha256Sums.ToHex(sha.ComputeHash(other));
+            var mirrorB = new FakeMirror();
+            mirrorB.Files["/b/v3.5.16/" + Name] = other;
+            mirrorB.Files["/b/v3.5.16/SHA256SUMS"] = Encoding.ASCII.GetBytes($"{otherSha}  {Name}\n");
+            var b = await new EtcdReleaseSource(mirrorB).GetAsync(V3516, "amd64", "http://b.test/b", null, _cache, false, null, CancellationToken.None);
+            Assert.False(b.FromCache);
+            Assert.Equal(otherSha, b.Sha256);
+            Assert.Equal("http://b.test/b/v3.5.16/" + Name, b.Source);
+
+            // Mirror C lies: its SHA256SUMS names a checksum its archive does not have. The cached archive does not stand in.
+            var mirrorC = new FakeMirror();
+            mirrorC.Files["/c/v3.5.16/" + Name] = other;
+            mirrorC.Files["/c/v3.5.16/SHA256SUMS"] = Encoding.ASCII.GetBytes($"{new string('d', 64)}  {Name}\n");
+            var ex = await Assert.ThrowsAsync<EtcdOpsException>(() => new EtcdReleaseSource(mirrorC).GetAsync(V3516, "amd64", "http://c.test/c", null, _cache, false, null, CancellationToken.None));
+            Assert.Equal("ReleaseChecksumMismatch", ex.ErrorId);
+        }
+
+        [Theory]
+        [InlineData("not a tar at all")]
+        [InlineData("wrong folder")]
+        [InlineData("no etcdctl")]
+        public async Task AnArchiveThatMatchesItsChecksumButIsNotEtcdIsRefusedAndNotCached(string kind)
+        {
+            var bad = kind switch
+            {
+                "not a tar at all" => Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("garbage ", 1000))),
+                "wrong folder" => TestArchive.Make("something-else/", new[] { "etcd", "etcdctl" }),
+                _ => TestArchive.Etcd("3.5.16", "amd64", "etcd"),
+            };
+            string badSha;
+            using (var sha = SHA256.Create()) badSha = Sha256Sums.ToHex(sha.ComputeHash(bad));
+            _mirror.Files[ArchivePathOnMirror] = bad;
+            _mirror.Files[SumsPathOnMirror] = Encoding.ASCII.GetBytes($"{badSha}  {Name}\n");
+            var ex = await Assert.ThrowsAsync<EtcdOpsException>(() => Get());
+            Assert.Equal("ReleaseArchiveNotEtcd", ex.ErrorId);
+            Assert.Contains("Nothing was cached", ex.Message);
+            Assert.Empty(CachedFiles());
+        }
+
+        [Fact]
+        public void TheTarReaderFollowsLongNamesAndPaxPaths()
+        {
+            var deep = "etcd-v3.5.16-linux-amd64/" + new string('d', 120) + "/";
+            using var buffer = new MemoryStream();
+            using (var gz = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            using (var tar = new System.Formats.Tar.TarWriter(gz, System.Formats.Tar.TarEntryFormat.Pax))
+            {
+                tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, deep + "etcd") { DataStream = new MemoryStream(new byte[700]) });
+                tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "short") { DataStream = new MemoryStream(new byte[3]) });
+            }
+            buffer.Position = 0;
+            var entries = ReleaseArchiveInspector.List(buffer);
+            Assert.Equal(new[] { deep + "etcd", "short" }, entries.Select(e => e.Name));
+            Assert.Equal(new long[] { 700, 3 }, entries.Select(e => e.Size));
+            var gnu = ReleaseArchiveInspector.List(new MemoryStream(TestArchive.Make("etcd-v3.5.16-linux-amd64/" + new string('g', 150) + "/", new[] { "etcd" })));
+            Assert.EndsWith(new string('g', 150) + "/etcd", gnu.Last().Name);
         }
 
         [Fact]
@@ -112,12 +201,13 @@ namespace EtcdOps.Tests.Release
             Assert.Equal(_archive.Length, progress.TotalBytes);
             Assert.Equal(new[] { Name, Name + ".sha256" }, CachedFiles().Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
 
-            var requests = _mirror.Requests.Count;
             var second = await Get();
             Assert.True(second.FromCache);
             Assert.Equal(first.ArchivePath, second.ArchivePath);
             Assert.Equal(Base + "/v3.5.16/" + Name, second.Source);
-            Assert.Equal(requests, _mirror.Requests.Count);
+            // The cache answers only after the source's SHA256SUMS agreed with it; the archive is not fetched again.
+            Assert.Equal(2, _mirror.Count(SumsPathOnMirror));
+            Assert.Equal(1, _mirror.Count(ArchivePathOnMirror));
 
             var forced = await Get(force: true);
             Assert.False(forced.FromCache);
