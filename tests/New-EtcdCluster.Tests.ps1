@@ -1,6 +1,22 @@
 BeforeAll { . "$PSScriptRoot/common.ps1" }
 
 Describe 'New-EtcdCluster' {
+    It 'warns about an etcd version newer than the releases it knows (<Version>), at once and again at New-EtcdConfig' -TestCases @(@{ Version = '3.7.0' }, @{ Version = '3.6.99' }) {
+        param($Version)
+        $w = $null
+        $c = New-EtcdCluster -Name t -Version $Version -Member @{ Name = 'a'; Address = '10.0.0.1' } -WarningVariable w -WarningAction SilentlyContinue
+        ($w -join "`n") | Should -Match "etcd $([regex]::Escape($Version)) is newer than the releases EtcdOps knows"
+        $w2 = $null
+        $c | New-EtcdConfig -WarningVariable w2 -WarningAction SilentlyContinue | Out-Null
+        ($w2 -join "`n") | Should -Match 'newer than the releases EtcdOps knows'
+    }
+
+    It 'does not warn for a known release' {
+        $w = $null
+        New-EtcdCluster -Name t -Version 3.5.16 -Member @{ Name = 'a'; Address = '10.0.0.1' }, @{ Name = 'b'; Address = '10.0.0.2' }, @{ Name = 'c'; Address = '10.0.0.3' } -WarningVariable w | Out-Null
+        ($w -join "`n") | Should -Not -Match 'newer than the releases'
+    }
+
     It 'builds a cluster with defaults, URLs and initial-cluster' {
         $c = New-EtcdCluster -Name staging -Member @(
             @{ Name = 'z-b-data-1'; Address = '192.168.6.204' }

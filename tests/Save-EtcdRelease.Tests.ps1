@@ -21,6 +21,16 @@ BeforeAll {
     foreach ($version in 'v3.5.16', 'v3.4.23') { New-Item -ItemType SymbolicLink "$mirror/$version" -Target "$releases/$version" | Out-Null }
     foreach ($broken in 'bad', 'nosums') { New-Item -ItemType SymbolicLink "$mirror/$broken/v3.5.16/$archiveName" -Target $realArchive | Out-Null }
     Set-Content "$mirror/bad/v3.5.16/SHA256SUMS" "$('0' * 64)  $archiveName"
+    # 'other': a mirror publishing another archive of the same name with its own, matching SHA256SUMS.
+    # 'garbage': bytes that match their SHA256SUMS but are no etcd release.
+    New-Item -ItemType Directory "$mirror/other/v3.5.16", "$mirror/garbage/v3.5.16", "$work/pack/etcd-v3.5.16-linux-amd64" | Out-Null
+    foreach ($b in 'etcd', 'etcdctl') { Set-Content "$work/pack/etcd-v3.5.16-linux-amd64/$b" "#!/bin/sh`necho other $b" }
+    & tar -czf "$mirror/other/v3.5.16/$archiveName" -C "$work/pack" 'etcd-v3.5.16-linux-amd64'
+    [IO.File]::WriteAllBytes("$mirror/garbage/v3.5.16/$archiveName", [byte[]](1..4096 | ForEach-Object { $_ % 251 }))
+    foreach ($m in 'other', 'garbage') {
+        Set-Content "$mirror/$m/v3.5.16/SHA256SUMS" "$(((& sha256sum "$mirror/$m/v3.5.16/$archiveName") -split ' ')[0])  $archiveName"
+    }
+    $otherSha = ((& sha256sum "$mirror/other/v3.5.16/$archiveName") -split ' ')[0]
 
     $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
     $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
@@ -60,6 +70,38 @@ AfterAll {
 }
 
 Describe 'Save-EtcdRelease' -Skip:$releasesMissing {
+    Context 'the cache never answers for another source' {
+        BeforeAll {
+            $cache = New-Cache
+            $null = Save-EtcdRelease -Version 3.5.16 -BaseUrl $goodUrl -CachePath $cache
+        }
+
+        It 'a mirror whose SHA256SUMS disagrees with the cache gets its own archive, verified, not the cached one' {
+            $release = Save-EtcdRelease -Version 3.5.16 -BaseUrl "$localUrl/other" -CachePath $cache
+            $release.FromCache | Should -BeFalse
+            $release.Sha256 | Should -Be $otherSha
+            $release.Source | Should -Be "$localUrl/other/v3.5.16/$archiveName"
+            ((& sha256sum $release.ArchivePath) -split ' ')[0] | Should -Be $otherSha
+        }
+
+        It 'a lying mirror fails as it would with an empty cache, and the cache is not handed out' {
+            $err = Get-Failure { Save-EtcdRelease -Version 3.5.16 -BaseUrl "$localUrl/bad" -CachePath $cache }
+            $err.FullyQualifiedErrorId | Should -BeLike 'ReleaseChecksumMismatch,*'
+            $empty = Get-Failure { Save-EtcdRelease -Version 3.5.16 -BaseUrl "$localUrl/bad" -CachePath (New-Cache) }
+            $empty.FullyQualifiedErrorId | Should -Be $err.FullyQualifiedErrorId
+        }
+
+        It 'an archive that matches its checksum but is no etcd release is refused and not cached' {
+            $fresh = New-Cache
+            $err = Get-Failure { Save-EtcdRelease -Version 3.5.16 -BaseUrl "$localUrl/garbage" -CachePath $fresh }
+            $err.FullyQualifiedErrorId | Should -BeLike 'ReleaseArchiveNotEtcd,*'
+            $err.Exception.Message | Should -Match 'not an etcd v3.5.16 linux-amd64 release'
+            Get-CachedFile $fresh | Should -BeNullOrEmpty
+            $local = Get-Failure { Save-EtcdRelease -Version 3.5.16 -ArchivePath "$mirror/garbage/v3.5.16/$archiveName" -CachePath $fresh }
+            $local.FullyQualifiedErrorId | Should -BeLike 'ReleaseArchiveNotEtcd,*'
+        }
+    }
+
     Context 'download' {
         BeforeAll { $cache = New-Cache }
 
