@@ -39,8 +39,26 @@ members:
         $p = Write-Inventory 'unknown.yml' "name: x`ntoken: t`nmembers:`n  - name: a`n    adress: 10.0.0.1"
         $err = $null
         try { Import-EtcdCluster $p -ErrorAction Stop } catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidInventoryYaml,*'
-        $err.Exception.Message | Should -Match 'line 5, column 5'
+        $err.FullyQualifiedErrorId | Should -BeLike 'UnknownInventoryKey,*'
+        $err.Exception.Message | Should -Match "line 5, column 5: 'adress' is not a member key\. The keys of a member are name, address, sshHost, sshPort, sshUser"
+        $err.Exception.Message | Should -Not -Match 'EtcdOps\.'
+    }
+
+    It 'reports a tab at its own line' {
+        $p = Write-Inventory 'tab.yml' "name: x`ntoken: t`nmembers:`n  - name: a`n`taddress: 10.0.0.1"
+        $err = $null
+        try { Import-EtcdCluster $p -ErrorAction Stop } catch { $err = $_ }
+        $err.Exception.Message | Should -Match 'line 5, column 1: a tab indents this line'
+    }
+
+    It 'gives a hand-written inventory without a token one, writes it back and says so' {
+        $p = Write-Inventory 'notoken.yml' "# by hand`nname: x`nmembers:`n  - name: a`n    address: 10.0.0.1"
+        $w = $null
+        $c = Import-EtcdCluster $p -WarningVariable w -WarningAction SilentlyContinue
+        $c.Token | Should -Match '^etcd-x-[0-9a-f]{16}$'
+        ($w -join "`n") | Should -Match 'no token; generated .* written to the file'
+        (Get-Content $p -Raw) | Should -Match "(?m)^# by hand\r?\nname: x\r?\ntoken: $($c.Token)"
+        (Import-EtcdCluster $p).Token | Should -Be $c.Token
     }
 
     It 'validates members like New-EtcdCluster, naming the file' {

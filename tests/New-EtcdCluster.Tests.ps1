@@ -52,6 +52,25 @@ Describe 'New-EtcdCluster' {
         $c.ClientUrls[0] | Should -Be 'https://[fd00::1]:2379'
     }
 
+    It 'takes IPv6 with or without brackets and gives the same URLs, certificate and conf.yml' {
+        $dir = New-TestDirectory
+        try {
+            $members = @(@{ Name = 'm1'; Address = '[fd00::11]' }, @{ Name = 'm2'; Address = 'fd00:0:0::12' }, @{ Name = 'm3'; Address = 'fd00::13' })
+            $c = New-EtcdCluster -Name v6 -Member $members -WarningAction SilentlyContinue
+            $c.Members.Address | Should -Be @('fd00::11', 'fd00::12', 'fd00::13')
+            $c.InitialCluster | Should -Be 'm1=https://[fd00::11]:2380,m2=https://[fd00::12]:2380,m3=https://[fd00::13]:2380'
+            $pki = $c | New-EtcdCertificateSet -Path $dir
+            (& openssl x509 -in $pki.PeerCertificatePath('m1') -noout -ext subjectAltName) -join ' ' | Should -Match 'IP Address:FD00:0:0:0:0:0:0:11'
+            $yaml = ($c | New-EtcdConfig -CertificateSet $pki)[0].Yaml
+            $yaml | Should -Match ([regex]::Escape('listen-peer-urls: https://[fd00::11]:2380'))
+            $yaml | Should -Not -Match ([regex]::Escape('[['))
+            $inventory = Join-Path $dir 'v6.yml'
+            $c | Export-EtcdCluster -Path $inventory
+            (Import-EtcdCluster $inventory).ClientUrls | Should -Be $c.ClientUrls
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+    }
+
     It 'refuses <Case> with error id <Id>' -TestCases @(
         @{ Case = 'duplicate names'; Id = 'DuplicateMemberName'; Members = @(@{ Name = 'a'; Address = '10.0.0.1' }, @{ Name = 'A'; Address = '10.0.0.2' }); Text = 'used by two members' }
         @{ Case = 'duplicate addresses'; Id = 'DuplicateMemberAddress'; Members = @(@{ Name = 'a'; Address = '10.0.0.1' }, @{ Name = 'b'; Address = '10.0.0.1' }); Text = 'both have Address' }

@@ -36,9 +36,21 @@ namespace EtcdOps
             return Header + serializer.Serialize(dto);
         }
 
-        /// <summary>Parses and validates. <paramref name="source"/> names the file in error messages.</summary>
-        public static EtcdCluster FromYaml(string yaml, string source, out IReadOnlyList<string> warnings)
+        private const string TopLevelKeys = "name, version, token, clientPort, peerPort, dataDir, members";
+        private const string MemberKeys = "name, address, sshHost, sshPort, sshUser";
+        private static readonly System.Text.RegularExpressions.Regex UnknownProperty =
+            new System.Text.RegularExpressions.Regex(@"Property '(?<key>[^']*)' not found on type '(?<type>[^']*)'", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        /// <summary>
+        /// Parses and validates. <paramref name="source"/> names the file in error messages. An inventory without a
+        /// token gets a fresh one (<paramref name="generatedToken"/> says so; <see cref="Load"/> writes it back).
+        /// </summary>
+        public static EtcdCluster FromYaml(string yaml, string source, out IReadOnlyList<string> warnings) =>
+            FromYaml(yaml, source, out warnings, out _);
+
+        internal static EtcdCluster FromYaml(string yaml, string source, out IReadOnlyList<string> warnings, out bool generatedToken)
         {
+            RefuseTabIndentation(yaml, source);
             InventoryDocument? dto;
             try
             {
@@ -48,10 +60,18 @@ namespace EtcdOps
             catch (YamlException ex)
             {
                 var inner = ex.InnerException?.Message ?? ex.Message;
+                var unknown = UnknownProperty.Match(inner);
                 // YamlDotNet's marks are 1-based.
+                var where = $"{source}: line {ex.Start.Line}, column {ex.Start.Column}";
+                if (unknown.Success)
+                {
+                    var member = unknown.Groups["type"].Value.EndsWith(nameof(InventoryMember), StringComparison.Ordinal);
+                    throw new EtcdOpsException("UnknownInventoryKey", FailureKind.InvalidData,
+                        $"{where}: '{unknown.Groups["key"].Value}' is not a {(member ? "member" : "top-level")} key. " +
+                        $"The keys of {(member ? "a member" : "the top level")} are {(member ? MemberKeys : TopLevelKeys)}.", source, ex);
+                }
                 throw new EtcdOpsException("InvalidInventoryYaml", FailureKind.InvalidData,
-                    $"{source}: line {ex.Start.Line}, column {ex.Start.Column}: {Clean(inner)}. Fix the YAML there; " +
-                    "top-level keys are name, version, token, clientPort, peerPort, dataDir, members.", source, ex);
+                    $"{where}: {Clean(inner)}. Fix the YAML there; top-level keys are {TopLevelKeys}.", source, ex);
             }
             if (dto == null)
                 throw new EtcdOpsException("EmptyInventory", FailureKind.InvalidData,
@@ -70,11 +90,44 @@ namespace EtcdOps
                     Name = m?.Name ?? "", Address = m?.Address ?? "", SshHost = m?.SshHost, SshPort = m?.SshPort, SshUser = m?.SshUser,
                 }).ToList(),
             };
-            if (string.IsNullOrEmpty(cluster.Token))
-                throw new EtcdOpsException("MissingClusterToken", FailureKind.InvalidData,
-                    $"{source}: token is missing. An existing cluster keeps its initial-cluster-token; copy it from /etc/etcd/conf.yml, or for a new cluster generate one with New-EtcdCluster.", source);
-            warnings = ClusterValidator.Validate(cluster, source);
+            var notes = new List<string>();
+            generatedToken = string.IsNullOrEmpty(cluster.Token);
+            if (generatedToken)
+            {
+                // A hand-written inventory: the token only matters when a cluster is founded, so a fresh one is right
+                // for a new cluster. A running cluster keeps the token it was founded with; the warning says where it is.
+                cluster.Token = EtcdCluster.NewToken(string.IsNullOrEmpty(cluster.Name) ? "cluster" : cluster.Name);
+                notes.Add($"{source}: no token; generated '{cluster.Token}'. If this cluster already runs, put its initial-cluster-token (from conf.yml on a member) into the inventory instead.");
+            }
+            notes.AddRange(ClusterValidator.Validate(cluster, source));
+            warnings = notes;
             return cluster;
+        }
+
+        /// <summary>YAML indents with spaces only; a tab there is reported at its own line (YamlDotNet would name a later one).</summary>
+        private static void RefuseTabIndentation(string yaml, string source)
+        {
+            var lines = yaml.Split('\n');
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+                var column = lines[i].IndexOf('\t');
+                if (column >= 0 && column < indent)
+                    throw new EtcdOpsException("InvalidInventoryYaml", FailureKind.InvalidData,
+                        $"{source}: line {i + 1}, column {column + 1}: a tab indents this line; YAML allows only spaces for indentation. Replace the tab with spaces.", source);
+            }
+        }
+
+        /// <summary>Adds a generated token to the file as its own line, keeping everything else (comments included) as written.</summary>
+        private static void WriteBackToken(string path, string yaml, string token)
+        {
+            var lines = yaml.Replace("\r\n", "\n").Split('\n').ToList();
+            // After the name line; without one, before the first line that is not a comment or a document marker.
+            var name = lines.FindIndex(l => l.StartsWith("name:", StringComparison.Ordinal));
+            var firstContent = lines.FindIndex(l => !l.StartsWith("#", StringComparison.Ordinal) && l.Trim() != "---");
+            var at = name >= 0 ? name + 1 : firstContent >= 0 ? firstContent : lines.Count;
+            lines.Insert(at, "token: " + token);
+            AtomicFile.WriteAllText(path, string.Join("\n", lines));
         }
 
         public static void Save(EtcdCluster cluster, string path) => AtomicFile.WriteAllText(path, ToYaml(cluster));
@@ -83,7 +136,13 @@ namespace EtcdOps
         {
             if (!File.Exists(path))
                 throw new EtcdOpsException("InventoryNotFound", FailureKind.ObjectNotFound, $"Inventory file '{path}' does not exist.", path);
-            return FromYaml(File.ReadAllText(path), path, out warnings);
+            var yaml = File.ReadAllText(path);
+            var cluster = FromYaml(yaml, path, out var found, out var generated);
+            warnings = found;
+            if (!generated) return cluster;
+            WriteBackToken(path, yaml, cluster.Token);
+            warnings = found.Select(w => w.StartsWith(path + ": no token;", StringComparison.Ordinal) ? w + " It was written to the file." : w).ToList();
+            return cluster;
         }
 
         private static string Clean(string message)
