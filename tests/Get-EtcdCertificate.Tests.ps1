@@ -34,6 +34,13 @@ Describe 'Get-EtcdCertificate' {
         $server.Issuer | Should -BeLike '*CN=etcd-ca*'
     }
 
+    It 'expands wildcards like any PowerShell path' {
+        @((Get-EtcdCertificate -Path (Join-Path $Pki.Path 'm*.pem')).Name) | Should -Be @('m1', 'm2', 'm3')
+        $err = $null
+        Get-EtcdCertificate -Path (Join-Path $Pki.Path 'nothing*.pem') -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CertificateNotFound,*'
+    }
+
     It 'takes a certificate set from the pipeline by its Path' {
         @($Pki | Get-EtcdCertificate).Count | Should -Be 6
     }

@@ -15,15 +15,32 @@ namespace EtcdOps.Commands
         {
             foreach (var item in Path)
             {
-                var path = ResolvePath(item);
-                try
-                {
-                    foreach (var info in CertificateSetLoader.ReadCertificates(path)) WriteObject(info);
-                }
-                catch (EtcdOpsException ex)
-                {
-                    WriteFailure(ex, path);
-                }
+                foreach (var path in Expand(item)) Read(path);
+            }
+        }
+
+        /// <summary>Wildcards expand like any PowerShell path; a pattern that matches nothing is an error, a plain missing path is reported by the reader.</summary>
+        private System.Collections.Generic.IEnumerable<string> Expand(string item)
+        {
+            if (!WildcardPattern.ContainsWildcardCharacters(item)) return new[] { ResolvePath(item) };
+            System.Collections.Generic.IReadOnlyCollection<string> found;
+            try { found = GetResolvedProviderPathFromPSPath(item, out _); }
+            catch (ItemNotFoundException) { found = new string[0]; }
+            if (found.Count == 0)
+                WriteError(new ErrorRecord(new ItemNotFoundException($"No file matches '{item}'. Check the path and the pattern."),
+                    "CertificateNotFound", ErrorCategory.ObjectNotFound, item));
+            return found;
+        }
+
+        private void Read(string path)
+        {
+            try
+            {
+                foreach (var info in CertificateSetLoader.ReadCertificates(path)) WriteObject(info);
+            }
+            catch (EtcdOpsException ex)
+            {
+                WriteFailure(ex, path);
             }
         }
     }
