@@ -60,7 +60,7 @@ namespace EtcdOps
                 findings.Add(new EtcdFinding(FindingSeverity.Warning, "PeerPortOpenToCa", set.PeerNames[0] + ".pem", "Subject",
                     $"The peer port (2380) will accept any certificate signed by ca.pem, {set.ClientName}.pem included, because {policy.Reason}: " +
                     "etcd's peer-transport-security.allowed-cn needs one common name shared by all peers and no client. " +
-                    $"Re-issue the set from its CA, which gives every peer CN={PeerIdentity.CommonNameFor(cluster?.Name ?? "<cluster>")}: {CertificateAdvice.Reissue(set)} (New-EtcdConfig then renders allowed-cn)."));
+                    $"Re-issue the set from its CA (every peer then gets CN={PeerIdentity.CommonNameFor(cluster?.Name ?? "<cluster>")}, which New-EtcdConfig renders as allowed-cn): {CertificateAdvice.Reissue(set)}."));
             return findings;
         }
 
