@@ -180,3 +180,65 @@ Describe 'New-EtcdConfig output on real etcd' -Skip:(-not (Test-EtcdAvailable)) 
         }
     }
 }
+
+# With one CA for everything, only allowed-cn keeps the client certificate off the peer port: proven on real etcd.
+Describe 'The peer port of a cluster from New-EtcdCertificateSet and New-EtcdConfig' -Skip:(-not (Test-EtcdAvailable)) {
+    BeforeAll {
+        $script:PeerCluster = New-EtcdCluster -Name peers -Version 3.5.16 -Member @(
+            @{ Name = 'p1'; Address = '127.0.77.1' }, @{ Name = 'p2'; Address = '127.0.77.2' }, @{ Name = 'p3'; Address = '127.0.77.3' })
+        $script:PeerSet = $PeerCluster | New-EtcdCertificateSet -Path (Join-Path $Work 'peer-pki')
+        $p = $PeerSet.Path
+        $script:PeerConfigs = $PeerCluster | New-EtcdConfig -CertificateSet $PeerSet -CertificateDirectory $p -DataDir /var/lib/etcd-rebase `
+            -ClientListenAddress @() -MetricsUrl @() -LogLevel warn
+        $script:PeerProcs = foreach ($c in $PeerConfigs) {
+            Start-EtcdProcess -Version 3.5.16 -ConfigFile (Save-WithDataDir $c) -LogPath (Join-Path $Work "peer-$($c.Member.Name).log")
+        }
+        $script:PeerLocal = [pscustomobject]@{ Version = '3.5.16'; CertificateDirectory = $p; Endpoints = @($PeerConfigs.Settings.AdvertiseClientUrls) }
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        do { Start-Sleep -Milliseconds 500; $script:PeerHealth = Invoke-Etcdctl -Cluster $PeerLocal -Arguments @('endpoint', 'health') }
+        while ($PeerHealth.ExitCode -ne 0 -and [DateTime]::UtcNow -lt $deadline)
+        # curl's verdict on https://<member>:2380/members with a given certificate (HTTP/1.1: etcd's peer port speaks it).
+        function Invoke-PeerCurl([string] $Name) {
+            $out = & curl --http1.1 -sS -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$p/ca.pem" --cert "$p/$Name.pem" --key "$p/$Name-key.pem" https://127.0.77.1:2380/members 2>&1
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out | Out-String) }
+        }
+    }
+
+    AfterAll {
+        foreach ($proc in $PeerProcs) { if (-not $proc.HasExited) { Stop-Process -Id $proc.Id -Force -ErrorAction SilentlyContinue }; $proc.WaitForExit(5000) | Out-Null }
+    }
+
+    It 'renders allowed-cn with the CN every peer certificate shares, and passes Test-EtcdConfig' {
+        foreach ($c in $PeerConfigs) {
+            $c.Yaml | Should -Match "peer-transport-security:[\s\S]*  allowed-cn:\n    - etcd-peer-peers\n"
+            (& openssl x509 -in $PeerSet.PeerCertificatePath($c.Member.Name) -noout -subject) | Should -Match 'CN ?= ?etcd-peer-peers'
+        }
+        (& openssl x509 -in $PeerSet.ClientCertificatePath -noout -subject) | Should -Not -Match 'etcd-peer-peers'
+        $PeerConfigs | Test-EtcdConfig | Should -BeNullOrEmpty
+        $PeerSet | Test-EtcdCertificateSet -Cluster $PeerCluster | Should -BeNullOrEmpty
+    }
+
+    It 'is healthy: the members admit each other' {
+        $PeerHealth.ExitCode | Should -Be 0 -Because $PeerHealth.Output
+        $members = (Invoke-Etcdctl -Cluster $PeerLocal -Arguments @('member', 'list')).Output
+        foreach ($m in 'p1', 'p2', 'p3') { $members | Should -Match ", started, $m, https://" }
+        # A write reaches every member through the peers.
+        (Invoke-Etcdctl -Cluster $PeerLocal -Endpoints $PeerLocal.Endpoints[0] -Arguments @('put', 'peer-proof', 'ok')).ExitCode | Should -Be 0
+        (Invoke-Etcdctl -Cluster $PeerLocal -Endpoints $PeerLocal.Endpoints[2] -Arguments @('get', 'peer-proof', '--print-value-only')).Output.Trim() | Should -Be 'ok'
+    }
+
+    It 'refuses the client certificate on the peer port' {
+        $r = Invoke-PeerCurl client
+        $r.ExitCode | Should -Not -Be 0 -Because 'client.pem must not reach /members on 2380'
+        $r.Output | Should -Match 'bad certificate'
+        # The same certificate is welcome on the client port.
+        (Invoke-Etcdctl -Cluster $PeerLocal -Arguments @('endpoint', 'health')).ExitCode | Should -Be 0
+    }
+
+    It 'admits a peer certificate on the peer port' {
+        $r = Invoke-PeerCurl p2
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output.Trim() | Should -Be '200'
+    }
+}
+
