@@ -115,6 +115,24 @@ Import-Module '$ModulePath'
         finally { Remove-Item $other -Recurse -Force }
     }
 
+    It 'reports a client certificate of another CA as refused by etcd, not as an unreachable host' {
+        $other = New-TestDirectory
+        try {
+            & bash "$PSScriptRoot/tools/new-cfssl-pki.sh" $other m1=127.0.5.1 | Out-Null
+            $rows = Get-EtcdEndpointStatus -Endpoint $local.Endpoints[0] -CaCertPath "$pki/ca.pem" -CertPath "$other/client.pem" -KeyPath "$other/client-key.pem" -ErrorVariable err -ErrorAction SilentlyContinue
+            $rows.Error | Should -Not -BeNullOrEmpty
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'EtcdTlsClientCertificateRejected,*'
+            $err[0].CategoryInfo.Category | Should -Be 'SecurityError'
+            $err[0].Exception.Message | Should -BeLike "*etcd refused the client certificate*$other/client.pem*not signed by this cluster's CA*-CertificateSet*"
+            $err[0].Exception.Message | Should -Not -BeLike '*reachable*'
+            # etcdctl agrees: etcd refuses that certificate, and the cluster's own one is accepted.
+            (Invoke-Etcdctl -Cluster $local -Endpoints $local.Endpoints[0] -Cert "$other/client.pem" -Key "$other/client-key.pem" -Arguments @('endpoint', 'health')).ExitCode | Should -Not -Be 0
+            (Invoke-Etcdctl -Cluster $local -Endpoints $local.Endpoints[0] -Arguments @('endpoint', 'health')).ExitCode | Should -Be 0
+        }
+        finally { Remove-Item $other -Recurse -Force }
+    }
+
     It 'says a client certificate is needed when none is given' {
         $rows = Get-EtcdEndpointStatus -Endpoint $local.Endpoints[0] -CaCertPath "$pki/ca.pem" -ErrorVariable err -ErrorAction SilentlyContinue
         $rows.Error | Should -Not -BeNullOrEmpty

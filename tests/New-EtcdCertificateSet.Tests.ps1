@@ -118,6 +118,51 @@ Describe 'New-EtcdCertificateSet' {
         Get-Sha (Join-Path $copy 'server.pem') | Should -Not -Be $before
     }
 
+    It 'keeps the CA of the folder with -Force, so a running cluster keeps trusting every new certificate' {
+        $copy = Join-Path $Dir 'keep-ca'
+        Copy-Item $Pki.Path $copy -Recurse
+        $ca = Get-Sha (Join-Path $copy 'ca.pem')
+        $caKey = Get-Sha (Join-Path $copy 'ca-key.pem')
+        $peer = Get-Sha (Join-Path $copy 'm1.pem')
+        $err = $null
+        try { $Cluster | New-EtcdCertificateSet -Path $copy -ErrorAction Stop } catch { $err = $_ }
+        $err.Exception.Message | Should -BeLike '*-Force re-issues them from the CA (ca.pem and ca-key.pem stay as they are)*'
+
+        $verbose = $Cluster | New-EtcdCertificateSet -Path $copy -Force -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        ($verbose.Message -join "`n") | Should -BeLike '*issued by the CA in the folder, which is kept*'
+        Get-Sha (Join-Path $copy 'ca.pem') | Should -Be $ca
+        Get-Sha (Join-Path $copy 'ca-key.pem') | Should -Be $caKey
+        Get-Sha (Join-Path $copy 'm1.pem') | Should -Not -Be $peer
+        # openssl's verdict: the new leaves chain to the CA the members already have.
+        foreach ($f in 'server.pem', 'm1.pem', 'm2.pem', 'm3.pem', 'client.pem') {
+            & openssl verify -CAfile (Join-Path $Pki.Path 'ca.pem') (Join-Path $copy $f) | Should -Match ': OK$'
+        }
+    }
+
+    It 'makes a new CA only with -NewAuthority, and warns when it replaces one' {
+        $copy = Join-Path $Dir 'new-ca'
+        Copy-Item $Pki.Path $copy -Recurse
+        $ca = Get-Sha (Join-Path $copy 'ca.pem')
+        $Cluster | New-EtcdCertificateSet -Path $copy -NewAuthority -Force -WarningVariable warn -WarningAction SilentlyContinue | Out-Null
+        Get-Sha (Join-Path $copy 'ca.pem') | Should -Not -Be $ca
+        ($warn -join ' ') | Should -BeLike '*Replacing the CA*lose quorum*rotate it*'
+        & openssl verify -CAfile (Join-Path $Pki.Path 'ca.pem') (Join-Path $copy 'm1.pem') 2>&1 | Out-String | Should -Not -Match ': OK'
+        { $Cluster | New-EtcdCertificateSet -Path (Join-Path $Dir 'both') -NewAuthority -CaCertificatePath $Pki.CaCertificatePath -CaKeyPath $Pki.CaKeyPath -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ConflictingCaRequest,*'
+    }
+
+    It 'stops when the folder holds ca.pem without its key instead of making a new CA' {
+        $copy = Join-Path $Dir 'no-ca-key'
+        Copy-Item $Pki.Path $copy -Recurse
+        Remove-Item (Join-Path $copy 'ca-key.pem')
+        $ca = Get-Sha (Join-Path $copy 'ca.pem')
+        $server = Get-Sha (Join-Path $copy 'server.pem')
+        { $Cluster | New-EtcdCertificateSet -Path $copy -Force -ErrorAction Stop } | Should -Throw -ErrorId 'CaKeyNotInPlace,*'
+        Get-Sha (Join-Path $copy 'ca.pem') | Should -Be $ca
+        Get-Sha (Join-Path $copy 'server.pem') | Should -Be $server
+        Test-Path (Join-Path $copy 'ca-key.pem') | Should -BeFalse
+    }
+
     It 'leaves no partial set when a write fails half-way' {
         $target = Join-Path $Dir 'partial'
         New-Item -ItemType Directory (Join-Path $target 'm2.pem') -Force | Out-Null   # m2.pem cannot be written

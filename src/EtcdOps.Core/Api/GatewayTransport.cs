@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
@@ -40,6 +41,12 @@ namespace EtcdOps
         private readonly HttpClient _http;
         private readonly ServerCertificateValidator? _validator;
         private readonly ConcurrentDictionary<string, string> _tlsFailures = new ConcurrentDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        // When each endpoint's server certificate last passed our check: a failure after that, in the same request, is
+        // the server refusing our client certificate (TLS 1.3 reports it only after the client finished its handshake).
+        private readonly ConcurrentDictionary<string, long> _serverVerifiedAt = new ConcurrentDictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        private readonly List<X509Certificate2> _anchors = new List<X509Certificate2>();
+        private readonly X509Certificate2? _clientCertificate;
+        private readonly string? _certPath;
 
         public bool HasClientCertificate { get; }
         public string? CaPath { get; }
@@ -57,7 +64,8 @@ namespace EtcdOps
             SetTlsVersions(handler);
             if (caPath != null)
             {
-                _validator = new ServerCertificateValidator(PemCredentials.LoadCertificates(caPath, "CA certificate"), caPath);
+                _anchors = PemCredentials.LoadCertificates(caPath, "CA certificate");
+                _validator = new ServerCertificateValidator(_anchors, caPath);
                 handler.ServerCertificateCustomValidationCallback = ValidateServer;
             }
             if (certPath != null)
@@ -65,7 +73,9 @@ namespace EtcdOps
                 if (keyPath == null)
                     throw new EtcdOpsException("MissingClientKey", FailureKind.InvalidArgument,
                         $"A client certificate ('{certPath}') was given without its key. Give -KeyPath too (etcdctl --key).", certPath);
-                handler.ClientCertificates.Add(PemCredentials.LoadClientCertificate(certPath, keyPath));
+                _clientCertificate = PemCredentials.LoadClientCertificate(certPath, keyPath);
+                _certPath = certPath;
+                handler.ClientCertificates.Add(_clientCertificate);
                 HasClientCertificate = true;
             }
             else if (keyPath != null)
@@ -119,7 +129,11 @@ namespace EtcdOps
         {
             var uri = request.RequestUri!;
             var failure = _validator!.Validate(certificate, chain, uri.DnsSafeHost);
-            if (failure == null) _tlsFailures.TryRemove(uri.Authority, out _);
+            if (failure == null)
+            {
+                _tlsFailures.TryRemove(uri.Authority, out _);
+                _serverVerifiedAt[uri.Authority] = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
             else _tlsFailures[uri.Authority] = failure;
             return failure == null;
         }
@@ -134,6 +148,7 @@ namespace EtcdOps
             using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             timer.CancelAfter(timeout);
             var uri = new Uri(endpoint + path);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
@@ -148,7 +163,7 @@ namespace EtcdOps
             }
             catch (HttpRequestException ex)
             {
-                throw Classify(endpoint, uri, ex);
+                throw Classify(endpoint, uri, ex, started);
             }
         }
 
@@ -181,8 +196,11 @@ namespace EtcdOps
             return reply;
         }
 
-        private EtcdOpsException Classify(string endpoint, Uri uri, HttpRequestException ex)
+        private EtcdOpsException Classify(string endpoint, Uri uri, HttpRequestException ex, long started)
         {
+            if (ClientCertificateRefused(uri, ex, started))
+                return new EtcdOpsException("EtcdTlsClientCertificateRejected", FailureKind.SecurityError,
+                    $"{endpoint}: etcd refused the client certificate in the TLS handshake ({Innermost(ex).Message}). {ClientCertificateHint()}", endpoint, ex);
             var socket = Find<SocketException>(ex);
             if (socket != null)
             {
@@ -208,6 +226,41 @@ namespace EtcdOps
             }
             return new EtcdOpsException("EtcdEndpointUnreachable", FailureKind.ConnectionError,
                 $"{endpoint}: {Innermost(ex).Message}", endpoint, ex);
+        }
+
+        /// <summary>
+        /// Our check passed the server's certificate during this request, and then the connection failed at the TLS or socket
+        /// level: etcd (client-cert-auth) did not accept the certificate we presented.
+        /// </summary>
+        private bool ClientCertificateRefused(Uri uri, HttpRequestException ex, long started)
+        {
+            if (!HasClientCertificate || uri.Scheme != Uri.UriSchemeHttps) return false;
+            if (!_serverVerifiedAt.TryGetValue(uri.Authority, out var verified) || verified < started) return false;
+            if (_tlsFailures.ContainsKey(uri.Authority)) return false;
+            // TLS 1.2: the handshake fails with etcd's alert. TLS 1.3: our side of the handshake completed, then etcd's alert,
+            // a reset or the end of the connection arrives on the first write or read. etcd answers every request it accepted.
+            var socket = Find<SocketException>(ex);
+            if (socket != null) return socket.SocketErrorCode == SocketError.ConnectionReset || socket.SocketErrorCode == SocketError.ConnectionAborted;
+            return Find<AuthenticationException>(ex) != null || Find<IOException>(ex) != null;
+        }
+
+        /// <summary>Why etcd may have refused our client certificate, from what we can see on our side.</summary>
+        private string ClientCertificateHint()
+        {
+            var cert = _clientCertificate!;
+            var ours = $"'{_certPath}' (subject '{cert.Subject}', issued by '{cert.Issuer}')";
+            // Signed by the CA, not merely naming it: two clusters' CAs may carry the same name.
+            var parser = new Org.BouncyCastle.X509.X509CertificateParser();
+            var leaf = parser.ReadCertificate(cert.RawData);
+            var fromCa = _anchors.Any(a => CertificateSetValidator.IssuedBy(leaf, parser.ReadCertificate(a.RawData)));
+            if (!fromCa)
+                return $"The client certificate {ours} is not signed by this cluster's CA, the one the server's certificate chains to ('{string.Join("', '", _anchors.Select(a => a.Subject))}' in '{CaPath}'). " +
+                       "Give this cluster's client certificate: -CertificateSet with the set of this cluster, or -CertPath and -KeyPath issued by its CA (etcdctl --cert/--key).";
+            var now = DateTime.Now;
+            if (cert.NotAfter < now || cert.NotBefore > now)
+                return $"The client certificate {ours} is valid only from {cert.NotBefore:yyyy-MM-dd HH:mm} to {cert.NotAfter:yyyy-MM-dd HH:mm}. Renew it from this cluster's CA (Test-EtcdCertificateSet says how).";
+            return $"The client certificate {ours} is signed by the CA in '{CaPath}'; check that it allows client authentication (ClientAuth) " +
+                   "and that etcd's client-transport-security.trusted-ca-file is that CA. Check -CertificateSet or -CertPath/-KeyPath.";
         }
 
         private static string Describe(SocketException socket) => socket.SocketErrorCode switch

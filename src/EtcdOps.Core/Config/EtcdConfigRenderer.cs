@@ -29,6 +29,7 @@ namespace EtcdOps
                 ignored.Add($"etcd {version.Series} has no tls-min-version setting (it always requires TLS 1.2 or later); TlsMinVersion {options.TlsMinVersion} is not rendered. Use etcd 3.5 or later to require TLS 1.3.");
             if (version.AtLeast(3, 6) && options.EnableV2)
                 ignored.Add($"etcd {version.Series} has no v2 API; EnableV2 is not rendered.");
+            var peerCn = AllowedPeerCommonName(certificateSet, version, ignored);
             notes = ignored;
 
             var state = CheckClusterState(options.InitialClusterState);
@@ -40,6 +41,7 @@ namespace EtcdOps
                         $"The certificate set at '{certificateSet.Path}' has no peer certificate for member '{member.Name}' ({member.Name}.pem). " +
                         "Create it with New-EtcdCertificateSet for this cluster, or pass the set that belongs to it.", member);
                 var settings = BuildSettings(cluster, member, options, version, state);
+                if (peerCn != null) settings.PeerTransportSecurity.AllowedCn = new List<string> { peerCn };
                 result.Add(new EtcdNodeConfig
                 {
                     Member = member.Clone(),
@@ -54,6 +56,21 @@ namespace EtcdOps
                 });
             }
             return result;
+        }
+
+        /// <summary>
+        /// The common name etcd should require on the peer port: the one all peer certificates of the set share (sets from
+        /// New-EtcdCertificateSet). Sets whose peers differ (cfssl's per-member CN) render none, and Test-EtcdCertificateSet
+        /// warns about them; etcd releases that cannot read the key from conf.yml get a note instead.
+        /// </summary>
+        private static string? AllowedPeerCommonName(EtcdCertificateSet? set, EtcdVersion version, List<string> notes)
+        {
+            if (set == null) return null;
+            var cn = PeerIdentity.Inspect(set).AllowedCommonName;
+            if (cn == null || PeerIdentity.ConfigFileSupportsAllowedCn(version)) return cn;
+            notes.Add($"etcd {version} does not read peer-transport-security.allowed-cn from conf.yml (etcd reads it from 3.5.14 on), so its peer port (2380) " +
+                      $"accepts any certificate of this set's CA, {set.ClientName}.pem included. Deploy etcd 3.5.14 or later to admit only the peers (CN={cn}).");
+            return null;
         }
 
         public static string CheckClusterState(string state)
@@ -197,6 +214,8 @@ namespace EtcdOps
         private static ConfSecurity Security(EtcdTransportSecurity t) => new ConfSecurity
         {
             CertFile = t.CertFile, KeyFile = t.KeyFile, ClientCertAuth = t.ClientCertAuth, TrustedCaFile = t.TrustedCaFile, AutoTls = t.AutoTls,
+            // A list even for one name: etcd's field is []string and refuses a plain string.
+            AllowedCn = t.AllowedCn == null || t.AllowedCn.Count == 0 ? null : t.AllowedCn.ToList(),
         };
 
         private sealed class ConfYaml
@@ -238,6 +257,7 @@ namespace EtcdOps
             [YamlMember(Alias = "client-cert-auth", Order = 2)] public bool? ClientCertAuth { get; set; }
             [YamlMember(Alias = "trusted-ca-file", Order = 3)] public string? TrustedCaFile { get; set; }
             [YamlMember(Alias = "auto-tls", Order = 4)] public bool? AutoTls { get; set; }
+            [YamlMember(Alias = "allowed-cn", Order = 5)] public List<string>? AllowedCn { get; set; }
         }
     }
 }

@@ -111,7 +111,7 @@ namespace EtcdOps
         {
             ["cert-file"] = ConfigValueType.String, ["key-file"] = ConfigValueType.String, ["client-cert-file"] = ConfigValueType.String,
             ["client-key-file"] = ConfigValueType.String, ["client-cert-auth"] = ConfigValueType.Bool, ["trusted-ca-file"] = ConfigValueType.String,
-            ["auto-tls"] = ConfigValueType.Bool, ["allowed-cn"] = ConfigValueType.StringList,
+            ["auto-tls"] = ConfigValueType.Bool, ["allowed-cn"] = ConfigValueType.StringList, ["allowed-hostname"] = ConfigValueType.StringList,
         };
 
         // Keys that etcd 3.5+ keeps in its configJSON struct (this shows in its unmarshal error messages).
@@ -132,6 +132,9 @@ namespace EtcdOps
 
         public static bool IsKnown(string key, EtcdVersion version) => KeysOf(version).Contains(key);
 
+        public static string SecurityKeyList(EtcdVersion version) =>
+            string.Join(", ", version.AtLeast(3, 5) ? SecurityCommon.Concat(SecuritySince35) : SecurityCommon);
+
         public static bool IsKnownSecurityKey(string key, EtcdVersion version) =>
             SecurityCommon.Contains(key) || (version.AtLeast(3, 5) && SecuritySince35.Contains(key));
 
@@ -145,12 +148,24 @@ namespace EtcdOps
             return string.Join(", ", series);
         }
 
+        /// <summary>allowed-cn and allowed-hostname: lists etcd reads under a transport-security section from 3.5.14 on.</summary>
+        public static bool IsAllowListKey(string key) => key == "allowed-cn" || key == "allowed-hostname";
+
+        /// <summary>For a flag name written as a top-level key (peer-cert-allowed-cn), the nested key it means; null otherwise.</summary>
+        public static string? FlagOnlyAllowList(string key) => key switch
+        {
+            "peer-cert-allowed-cn" => PeerSecurity + ".allowed-cn",
+            "peer-cert-allowed-hostname" => PeerSecurity + ".allowed-hostname",
+            "client-cert-allowed-hostname" => ClientSecurity + ".allowed-hostname",
+            _ => null,
+        };
+
         public static ConfigValueType TypeOf(string key) => Types.TryGetValue(key, out var t) ? t : ConfigValueType.Any;
 
         public static ConfigValueType SecurityTypeOf(string key, EtcdVersion version)
         {
-            // allowed-cn is a string in 3.4's flags and not read from the file; from 3.5 the file takes a list.
-            if (!version.AtLeast(3, 5) && key == "allowed-cn") return ConfigValueType.Any;
+            // The allow lists are read from the file (as []string) only from 3.5.14 on; earlier releases ignore them.
+            if (IsAllowListKey(key) && !PeerIdentity.ConfigFileSupportsAllowedCn(version)) return ConfigValueType.Any;
             return SecurityTypes.TryGetValue(key, out var t) ? t : ConfigValueType.Any;
         }
 

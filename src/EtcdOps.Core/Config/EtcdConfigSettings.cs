@@ -71,7 +71,18 @@ namespace EtcdOps
         public string TrustedCaFile { get; set; } = "";
         public bool AutoTls { get; set; }
 
-        public EtcdTransportSecurity Clone() => (EtcdTransportSecurity)MemberwiseClone();
+        /// <summary>
+        /// allowed-cn: the common names etcd admits among certificates of trusted-ca-file (null: any). New-EtcdConfig sets
+        /// the peers' shared name on the peer side, so the client certificate of the same CA cannot reach the peer port.
+        /// </summary>
+        public List<string>? AllowedCn { get; set; }
+
+        public EtcdTransportSecurity Clone()
+        {
+            var copy = (EtcdTransportSecurity)MemberwiseClone();
+            copy.AllowedCn = AllowedCn?.ToList();
+            return copy;
+        }
 
         public override string ToString() => $"{CertFile} (client-cert-auth: {ClientCertAuth})";
     }

@@ -156,6 +156,12 @@ namespace EtcdOps
                 foreach (var entry in _doc.Keys)
                 {
                     var key = entry.Key;
+                    if (EtcdConfigSchema.FlagOnlyAllowList(key) is { } nested)
+                    {
+                        Warn("UnknownKey", key, $"'{key}' is a command-line flag, not a conf.yml key: etcd ignores it in the file silently, so nothing is restricted. " +
+                            $"Write it as {nested}: [...] (a YAML list; read from etcd 3.5.14 on).", entry.Value);
+                        continue;
+                    }
                     if (!EtcdConfigSchema.IsKnown(key, _version))
                     {
                         var known = EtcdConfigSchema.SeriesKnowing(key);
@@ -176,14 +182,29 @@ namespace EtcdOps
                 {
                     var key = entry.Key;
                     var full = section + "." + key;
+                    if (EtcdConfigSchema.IsAllowListKey(key) && !PeerIdentity.ConfigFileSupportsAllowedCn(_version))
+                    {
+                        Warn("UnknownKey", full, $"etcd {_version} does not read {key} from conf.yml (etcd reads it there from 3.5.14 on) and ignores it silently, " +
+                            $"so {(section == EtcdConfigSchema.PeerSecurity ? "the peer port" : "the client port")} still admits every certificate of trusted-ca-file. Deploy etcd 3.5.14 or later.", entry.Value);
+                        continue;
+                    }
                     if (!EtcdConfigSchema.IsKnownSecurityKey(key, _version))
                     {
-                        Warn("UnknownKey", full, $"{Etcd} does not read '{key}' under {section} and ignores it silently. Known keys: cert-file, key-file, client-cert-auth, trusted-ca-file, auto-tls.", entry.Value);
+                        Warn("UnknownKey", full, $"{Etcd} does not read '{key}' under {section} and ignores it silently. Known keys: {EtcdConfigSchema.SecurityKeyList(_version)}.", entry.Value);
                         continue;
                     }
                     if (!CheckType(entry.Value, EtcdConfigSchema.SecurityTypeOf(key, _version), full, EtcdConfigSchema.GoField(key, _version, section)))
                         _typeErrors.Add(full);
                 }
+                List<string> Names(string k) =>
+                    !_typeErrors.Contains(section + "." + k) && value.Map.TryGetValue(k, out var v) && v.Kind == ConfigValueKind.List
+                        ? v.Items.Where(i => i.Kind == ConfigValueKind.String && i.Text.Length > 0).Select(i => i.Text).ToList()
+                        : new List<string>();
+                if (PeerIdentity.ConfigFileSupportsAllowedCn(_version) && Names("allowed-cn") is { Count: > 0 } cns && Names("allowed-hostname") is { Count: > 0 } hosts)
+                    Error("AllowedCnWithHostname", section + ".allowed-hostname",
+                        $"{Etcd} refuses to start: 'AllowedCNs and AllowedHostnames are mutually exclusive (cns=[{string.Join(" ", cns.Select(c => "\"" + c + "\""))}], hostnames=[{string.Join(" ", hosts.Select(h => "\"" + h + "\""))}])'. Keep one of allowed-cn and allowed-hostname.",
+                        value.Map["allowed-hostname"]);
+
             }
 
             /// <summary>Go's json decoding of etcd's config structs, after YAML 1.1 became JSON. False on a mismatch.</summary>

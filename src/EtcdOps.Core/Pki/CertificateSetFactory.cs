@@ -28,6 +28,26 @@ namespace EtcdOps
         private static readonly Regex FileBaseName = new Regex("^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant);
         private static readonly Regex DnsNamePattern = new Regex(@"^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$", RegexOptions.CultureInvariant);
 
+        /// <summary>
+        /// A folder that holds a CA keeps it: without -CaCertificatePath and -NewAuthority the set is issued from ca.pem and
+        /// ca-key.pem found in <paramref name="directory"/>, because a new CA rolled onto a running cluster takes it down.
+        /// Returns true when that CA is reused; throws when ca.pem is there without its key.
+        /// </summary>
+        public static bool UseAuthorityInPlace(CertificateSetRequest request, string directory)
+        {
+            if (request.NewAuthority || !string.IsNullOrEmpty(request.CaCertificatePath) || !string.IsNullOrEmpty(request.CaKeyPath)) return false;
+            var ca = System.IO.Path.Combine(System.IO.Path.GetFullPath(directory), EtcdCertificateSet.CaFile);
+            var key = System.IO.Path.Combine(System.IO.Path.GetFullPath(directory), EtcdCertificateSet.CaKeyFile);
+            if (!System.IO.File.Exists(ca)) return false;
+            if (!System.IO.File.Exists(key))
+                throw new EtcdOpsException("CaKeyNotInPlace", FailureKind.InvalidArgument,
+                    $"'{directory}' holds ca.pem but not ca-key.pem, so no certificate can be issued from that CA here. Give its key: -CaCertificatePath '{ca}' -CaKeyPath <ca-key.pem>. " +
+                    "(-NewAuthority would make a new CA instead; installed on a running cluster that uses this ca.pem, a new CA takes the cluster down.)", directory);
+            request.CaCertificatePath = ca;
+            request.CaKeyPath = key;
+            return true;
+        }
+
         /// <summary>The files a set would write into <paramref name="directory"/>; checks the request without generating a key.</summary>
         public static IReadOnlyList<string> PlanFiles(EtcdCluster cluster, CertificateSetRequest request, string directory)
         {
@@ -103,7 +123,9 @@ namespace EtcdOps
                 AddSan(sans, new GeneralName(GeneralName.DnsName, member.Name));
                 AddSan(sans, new GeneralName(GeneralName.DnsName, "localhost"));
                 AddSan(sans, IpName("127.0.0.1"));
-                files.AddRange(issuer.Issue(member.Name, Name(cluster.Name, member.Name), keys[i + 1], Both, sans));
+                // One common name for all peers of the cluster, so etcd's allowed-cn admits exactly them on the peer port;
+                // the member stays named in OU and the SANs.
+                files.AddRange(issuer.Issue(member.Name, Name(cluster.Name, PeerIdentity.CommonNameFor(cluster.Name), member.Name), keys[i + 1], Both, sans));
             }
 
             files.AddRange(issuer.Issue(request.ClientName, Name(cluster.Name, request.ClientName), keys[leafCount - 1],
@@ -184,7 +206,7 @@ namespace EtcdOps
         private static SubjectKeyIdentifier KeyIdentifier(AsymmetricKeyParameter publicKey) =>
             Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.CreateSubjectKeyIdentifier(publicKey);
 
-        private static X509Name Name(string clusterName, string commonName)
+        private static X509Name Name(string clusterName, string commonName, string? unit = null)
         {
             var oids = new List<DerObjectIdentifier>();
             var values = new List<string>();
@@ -192,6 +214,11 @@ namespace EtcdOps
             {
                 oids.Add(X509Name.O);
                 values.Add(clusterName);
+            }
+            if (unit != null)
+            {
+                oids.Add(X509Name.OU);
+                values.Add(unit);
             }
             oids.Add(X509Name.CN);
             values.Add(commonName);
@@ -237,7 +264,8 @@ namespace EtcdOps
                     $"The key '{keyPath}' does not belong to the CA certificate '{certificatePath}'. Give the CA key that was made with that ca.pem.", keyPath);
             if (certificate.NotAfter.ToUniversalTime() <= DateTime.UtcNow)
                 throw new EtcdOpsException("CaExpired", FailureKind.InvalidArgument,
-                    $"The CA '{certificatePath}' expired on {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}. Make a new set without -CaCertificatePath (a new CA) and roll it out.", certificatePath);
+                    $"The CA '{certificatePath}' expired on {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}, and with it every certificate it signed. " +
+                    $"Make a new CA into another folder: $cluster | New-EtcdCertificateSet -Path <new folder> -NewAuthority; {CertificateAdvice.CaChange}", certificatePath);
             return (certificate, key);
         }
 
@@ -260,6 +288,12 @@ namespace EtcdOps
             if (reserved.ContainsKey(request.ClientName))
                 throw new EtcdOpsException("InvalidClientName", FailureKind.InvalidArgument,
                     $"Client name '{request.ClientName}' would overwrite {reserved[request.ClientName]}; pick another name.", request.ClientName);
+            if (string.Equals(request.ClientName, PeerIdentity.CommonNameFor(cluster.Name), StringComparison.Ordinal))
+                throw new EtcdOpsException("InvalidClientName", FailureKind.InvalidArgument,
+                    $"Client name '{request.ClientName}' is the common name of this cluster's peer certificates, so etcd would admit the client certificate on the peer port. Pick another name.", request.ClientName);
+            if (request.NewAuthority && !string.IsNullOrEmpty(request.CaCertificatePath))
+                throw new EtcdOpsException("ConflictingCaRequest", FailureKind.InvalidArgument,
+                    "-NewAuthority makes a new CA, -CaCertificatePath and -CaKeyPath reuse one: give one or the other.", request);
             reserved[request.ClientName] = request.ClientName + ".pem (the client certificate)";
             foreach (var member in cluster.Members)
             {

@@ -25,6 +25,9 @@ namespace EtcdOps
 
         public string? CaKeyPath { get; set; }
 
+        /// <summary>Make a new CA even where the target folder holds one (by default a CA in the folder is reused).</summary>
+        public bool NewAuthority { get; set; }
+
         /// <summary>The moment validity counts from; now unless a test needs a certificate from the past.</summary>
         public DateTime? IssuedAtUtc { get; set; }
     }

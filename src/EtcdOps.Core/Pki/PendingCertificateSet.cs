@@ -40,6 +40,30 @@ namespace EtcdOps
         }
 
         public IReadOnlyList<string> PeerNames { get; }
+
+        /// <summary>True when the set brings a new CA (ca.pem and ca-key.pem are among the files it writes).</summary>
+        public bool ReplacesAuthority => _files.Any(f => f.Name == EtcdCertificateSet.CaKeyFile);
+
+        /// <summary>The refusal when files exist and -Force was not given; it says what -Force would do with the CA.</summary>
+        public static EtcdOpsException FilesExist(string directory, IReadOnlyList<string> existing, bool newAuthority)
+        {
+            var replacesCa = existing.Contains(EtcdCertificateSet.CaFile) || existing.Contains(EtcdCertificateSet.CaKeyFile);
+            var force = replacesCa
+                ? (newAuthority
+                    ? "-Force would replace them with a new CA and certificates from it. To keep the CA, leave out -NewAuthority. "
+                    : "-Force would replace them, ca.pem with the CA given by -CaCertificatePath. ") +
+                  $"If a cluster runs on the CA in this folder, {CertificateAdvice.CaChange}"
+                : newAuthority
+                    ? "-Force replaces them with certificates from a new CA (the folder holds no CA to keep)."
+                    : "-Force re-issues them from the CA (ca.pem and ca-key.pem stay as they are).";
+            return new EtcdOpsException("CertificateFilesExist", FailureKind.ResourceExists,
+                $"'{directory}' already holds {string.Join(", ", existing)}. Nothing was written. {force} Or give another -Path.", directory);
+        }
+
+        /// <summary>Said when -NewAuthority -Force replaces a CA.</summary>
+        public static string ReplacingAuthorityWarning(string directory) =>
+            $"Replacing the CA in '{directory}' with a new one. If a cluster runs on the old CA, {CertificateAdvice.CaChange}";
+
         public string ClientName { get; }
 
         /// <summary>Things the caller should tell the user (e.g. leaves cut short by the CA's expiry).</summary>
@@ -62,8 +86,7 @@ namespace EtcdOps
             var files = FilesToWrite(directory);
             var conflicts = Conflicts(directory);
             if (conflicts.Count > 0 && !force)
-                throw new EtcdOpsException("CertificateFilesExist", FailureKind.ResourceExists,
-                    $"'{directory}' already holds {string.Join(", ", conflicts)}. Nothing was written. Use -Force to replace them, or another -Path.", directory);
+                throw FilesExist(directory, conflicts, ReplacesAuthority);
 
             var createdDirectory = !Directory.Exists(directory);
             var staging = Path.Combine(directory, ".etcdops-pki-" + Guid.NewGuid().ToString("N").Substring(0, 8));

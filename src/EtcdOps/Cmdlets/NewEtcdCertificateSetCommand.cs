@@ -43,6 +43,9 @@ namespace EtcdOps.Commands
         public string? CaKeyPath { get; set; }
 
         [Parameter]
+        public SwitchParameter NewAuthority { get; set; }
+
+        [Parameter]
         public SwitchParameter Force { get; set; }
 
         protected override void ProcessRecord()
@@ -58,15 +61,21 @@ namespace EtcdOps.Commands
                 ClientName = ClientName,
                 CaCertificatePath = string.IsNullOrEmpty(CaCertificatePath) ? null : ResolvePath(CaCertificatePath!),
                 CaKeyPath = string.IsNullOrEmpty(CaKeyPath) ? null : ResolvePath(CaKeyPath!),
+                NewAuthority = NewAuthority,
             };
             try
             {
+                var keepsCa = CertificateSetFactory.UseAuthorityInPlace(request, directory);
                 var files = CertificateSetFactory.PlanFiles(Cluster, request, directory);
                 var existing = files.Where(f => System.IO.File.Exists(System.IO.Path.Combine(directory, f))).ToList();
+                var newCa = string.IsNullOrEmpty(request.CaCertificatePath);
                 if (existing.Count > 0 && !Force)
-                    throw new EtcdOpsException("CertificateFilesExist", FailureKind.ResourceExists,
-                        $"'{directory}' already holds {string.Join(", ", existing)}. Nothing was written. Use -Force to replace them, or another -Path.", directory);
+                    throw PendingCertificateSet.FilesExist(directory, existing, newCa);
+                if (keepsCa) WriteVerbose($"Issuing from the CA already in '{directory}' (ca.pem, ca-key.pem); -NewAuthority would make a new one.");
+                if (newCa && existing.Contains(EtcdCertificateSet.CaFile))
+                    WriteWarning(PendingCertificateSet.ReplacingAuthorityWarning(directory));
                 var action = $"Write {KeyAlgorithm} certificate set for '{Cluster.Name}': {string.Join(", ", files)}" +
+                    (keepsCa ? " (issued by the CA in the folder, which is kept)" : newCa ? " (with a new CA)" : "") +
                     (existing.Count > 0 ? $" (replacing {string.Join(", ", existing)})" : "");
                 if (!ShouldProcess(directory, action)) return;
 

@@ -50,7 +50,9 @@ namespace EtcdOps.Tests.Pki
             Assert.Equal(new[] { "10.231.0.12", "127.0.0.1" }, san.EnumerateIPAddresses().Select(ip => ip.ToString()).ToArray());
             Assert.Equal(new[] { "etcd-2", "localhost" }, san.EnumerateDnsNames().ToArray());
             Assert.Equal(new[] { ServerAuth, ClientAuth }, Ekus(peer));
-            Assert.Contains("CN=etcd-2", peer.Subject);
+            // The member is named in OU; the CN is the cluster's peer name, which etcd's allowed-cn requires.
+            Assert.Contains("OU=etcd-2", peer.Subject);
+            Assert.Contains("CN=etcd-peer-lab", peer.Subject);
         }
 
         [Fact]
