@@ -38,21 +38,25 @@ namespace EtcdOps
         public static async Task<SshRemoteHost> ConnectAsync(string name, string target, SshOptions options, CancellationToken cancellation)
         {
             var known = new KnownHosts(options.KnownHostsPath);
-            var auth = CreateAuthentication(options, name);
-            var info = new ConnectionInfo(target, options.Port, options.User, auth) { Timeout = options.ConnectTimeout };
-            PreferKnownKeyTypes(info, known.KnownKeyTypes(target, options.Port));
-            var client = new SshClient(info);
-            var host = new SshRemoteHost(name, target, options, client);
-            client.HostKeyReceived += (_, e) => host.OnHostKey(known, e);
-            try
+            SshRemoteHost host;
+            // The login's key and password bytes are needed only until the server has accepted them.
+            using (var login = SshLogin.Create(options, name))
             {
-                await client.ConnectAsync(cancellation).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) { client.Dispose(); throw; }
-            catch (Exception ex) when (ex is SshConnectionException || ex is SshAuthenticationException || ex is SocketException || ex is SshOperationTimeoutException || ex is ProxyException)
-            {
-                client.Dispose();
-                throw host.ConnectFailure(ex);
+                var info = new ConnectionInfo(target, options.Port, options.User, login.Methods) { Timeout = options.ConnectTimeout };
+                PreferKnownKeyTypes(info, known.KnownKeyTypes(target, options.Port));
+                var client = new SshClient(info);
+                host = new SshRemoteHost(name, target, options, client);
+                client.HostKeyReceived += (_, e) => host.OnHostKey(known, e);
+                try
+                {
+                    await client.ConnectAsync(cancellation).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) { client.Dispose(); throw; }
+                catch (Exception ex) when (ex is SshConnectionException || ex is SshAuthenticationException || ex is SocketException || ex is SshOperationTimeoutException || ex is ProxyException)
+                {
+                    client.Dispose();
+                    throw host.ConnectFailure(ex, login);
+                }
             }
             await host.DetectSudoAsync(cancellation).ConfigureAwait(false);
             return host;
@@ -80,7 +84,7 @@ namespace EtcdOps
             }
         }
 
-        private EtcdOpsException ConnectFailure(Exception ex)
+        private EtcdOpsException ConnectFailure(Exception ex, SshLogin login)
         {
             var where = KnownHosts.LookupName(_target, _options.Port);
             if (ex is SshConnectionException && _verdict != HostKeyVerdict.Trusted && _options.HostKeyPolicy != HostKeyPolicy.Ignore || _verdict == HostKeyVerdict.Revoked)
@@ -90,19 +94,19 @@ namespace EtcdOps
                     case HostKeyVerdict.Changed:
                         return new EtcdOpsException("HostKeyChanged", FailureKind.SecurityError,
                             $"{Name}: the host key of {where} ({_fingerprint}) does not match {_options.KnownHostsPath}. Nothing was changed on the host. " +
-                            $"This could be a man-in-the-middle attack, or the host was reinstalled. Verify the new fingerprint out of band, then remove the old entry with: ssh-keygen -R '{where}'.", Name, ex);
+                            $"This could be a man-in-the-middle attack, or the host was reinstalled. Verify the new fingerprint out of band, then remove the old entry with: {KeygenRemoveCommand(where, _options)}.", Name, ex);
                     case HostKeyVerdict.Revoked:
                         return new EtcdOpsException("HostKeyRevoked", FailureKind.SecurityError,
                             $"{Name}: the host key of {where} ({_fingerprint}) is marked @revoked in {_options.KnownHostsPath}. Refusing to connect.", Name, ex);
                     case HostKeyVerdict.Unknown when _fingerprint.Length > 0:
                         return new EtcdOpsException("HostKeyUnknown", FailureKind.SecurityError,
                             $"{Name}: {where} is not in {_options.KnownHostsPath} (its key is {_fingerprint}). Verify the fingerprint, then add it " +
-                            $"(ssh-keyscan -p {_options.Port} {_target} >> known_hosts), or pass -HostKeyPolicy AcceptNew to record it on first use.", Name, ex);
+                            $"({KeyscanAddCommand(_target, _options)}), or pass -HostKeyPolicy AcceptNew to record it on first use.", Name, ex);
                 }
             }
             if (ex is SshAuthenticationException)
                 return new EtcdOpsException("SshAuthenticationFailed", FailureKind.SecurityError,
-                    $"{Name}: SSH login as '{_options.User}' on {where} was refused: {ex.Message}. Check -SshUser and -SshKeyPath (or the member's sshUser) and that the key is in the user's authorized_keys.", Name, ex);
+                    $"{Name}: SSH login as '{_options.User}' on {where} was refused: {ex.Message.TrimEnd('.')}. {login.RefusalHint()}", Name, ex);
             if (ex is SshOperationTimeoutException)
                 return new EtcdOpsException("SshTimeout", FailureKind.OperationTimeout,
                     $"{Name}: no SSH answer from {where} within {_options.ConnectTimeout.TotalSeconds:0} s. Check that the host is up and port {_options.Port} is reachable.", Name, ex);
@@ -178,28 +182,12 @@ namespace EtcdOps
             finally { Marshal.ZeroFreeGlobalAllocUnicode(ptr); }
         }
 
-        private static AuthenticationMethod[] CreateAuthentication(SshOptions options, string name)
-        {
-            if (!string.IsNullOrEmpty(options.KeyPath))
-            {
-                if (!File.Exists(options.KeyPath))
-                    throw new EtcdOpsException("SshKeyNotFound", FailureKind.ObjectNotFound,
-                        $"{name}: the SSH key '{options.KeyPath}' does not exist. Check -SshKeyPath.", options.KeyPath);
-                try
-                {
-                    return new AuthenticationMethod[] { new PrivateKeyAuthenticationMethod(options.User, new PrivateKeyFile(options.KeyPath!)) };
-                }
-                catch (SshException ex)
-                {
-                    throw new EtcdOpsException("SshKeyInvalid", FailureKind.InvalidData,
-                        $"{name}: cannot read the SSH key '{options.KeyPath}': {ex.Message}. EtcdOps reads unencrypted OpenSSH and PEM keys; use ssh-agent-free key files.", options.KeyPath, ex);
-                }
-            }
-            if (options.Password == null)
-                throw new EtcdOpsException("SshNoCredential", FailureKind.InvalidArgument,
-                    $"{name}: no way to log in. Give -SshKeyPath, or -SshCredential with a password.", name);
-            return new AuthenticationMethod[] { new PasswordAuthenticationMethod(options.User, Utf8(options.Password)) };
-        }
+        /// <summary>The command that removes a host's old key: names the file unless it is the default one, as ssh-keygen would edit that.</summary>
+        internal static string KeygenRemoveCommand(string where, SshOptions options) =>
+            $"ssh-keygen -R '{where}'" + (options.CustomKnownHosts ? $" -f '{options.KnownHostsPath}'" : "");
+
+        internal static string KeyscanAddCommand(string target, SshOptions options) =>
+            $"ssh-keyscan -p {options.Port} {target} >> " + (options.CustomKnownHosts ? $"'{options.KnownHostsPath}'" : "~/.ssh/known_hosts");
 
         /// <summary>Like OpenSSH: when known_hosts has keys for the host, ask only for those types so the check is meaningful.</summary>
         private static void PreferKnownKeyTypes(ConnectionInfo info, System.Collections.Generic.IReadOnlyList<string> knownTypes)

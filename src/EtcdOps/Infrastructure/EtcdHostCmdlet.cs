@@ -32,6 +32,9 @@ namespace EtcdOps.Commands
         public string? SshKeyPath { get; set; }
 
         [Parameter]
+        public System.Security.SecureString? SshKeyPassphrase { get; set; }
+
+        [Parameter]
         [Credential]
         public PSCredential? SshCredential { get; set; }
 
@@ -56,6 +59,13 @@ namespace EtcdOps.Commands
         {
             if (HostKeyPolicy == HostKeyPolicy.Ignore)
                 WriteWarning("-HostKeyPolicy Ignore trusts ANY host key: a man-in-the-middle would go unnoticed and would receive the cluster's private keys. Use it only for throw-away labs.");
+            // A key that cannot be read (public key, missing or wrong passphrase) fails the call once, before any host.
+            if (SshKeyPath != null)
+            {
+                var keyPath = ResolvePath(SshKeyPath);
+                try { SshOptions.CheckKey(keyPath, SshKeyPassphrase); }
+                catch (EtcdOpsException ex) { ThrowFailure(ex, keyPath); }
+            }
         }
 
         protected override void ProcessRecord()
@@ -83,6 +93,7 @@ namespace EtcdOps.Commands
                 User = SshUser ?? SshCredential?.UserName ?? "root",
                 Port = SshPort,
                 KeyPath = SshKeyPath == null ? null : ResolvePath(SshKeyPath),
+                KeyPassphrase = SshKeyPassphrase,
                 Password = SshCredential?.Password,
                 KnownHostsPath = KnownHostsPath == null ? SshOptions.DefaultKnownHostsPath() : ResolvePath(KnownHostsPath),
                 HostKeyPolicy = HostKeyPolicy,
