@@ -65,7 +65,7 @@ namespace EtcdOps
         private void OnHostKey(KnownHosts known, HostKeyEventArgs e)
         {
             var blob = e.HostKey;
-            var type = KeyTypeOf(blob);
+            var type = SshWire.FirstString(blob);
             _fingerprint = KnownHosts.Fingerprint(blob);
             _verdict = known.Check(_target, _options.Port, type, blob);
             switch (_options.HostKeyPolicy)
@@ -198,14 +198,6 @@ namespace EtcdOps
             var unwanted = info.HostKeyAlgorithms.Keys.Where(a => !Wanted(a)).ToList();
             if (unwanted.Count == info.HostKeyAlgorithms.Count) return;
             foreach (var a in unwanted) info.HostKeyAlgorithms.Remove(a);
-        }
-
-        /// <summary>The key type is the first string of the SSH public key blob.</summary>
-        private static string KeyTypeOf(byte[] blob)
-        {
-            if (blob.Length < 4) return "";
-            var len = (blob[0] << 24) | (blob[1] << 16) | (blob[2] << 8) | blob[3];
-            return len > 0 && len <= blob.Length - 4 ? Encoding.ASCII.GetString(blob, 4, len) : "";
         }
 
         private static byte[] Concat(byte[] a, byte[] b)
