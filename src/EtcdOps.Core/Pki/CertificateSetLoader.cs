@@ -63,6 +63,9 @@ namespace EtcdOps
             return set;
         }
 
+        /// <summary>Whether a file is one a directory read would open: a certificate file, never a key.</summary>
+        public static bool IsCertificateFile(string path) => File.Exists(path) && IsCertificateFileName(path) && LooksLikeCertificate(path);
+
         /// <summary>
         /// Every certificate in a file (a bundle gives several), or in every certificate file of a directory
         /// (key files are never opened).
@@ -74,7 +77,7 @@ namespace EtcdOps
             IEnumerable<string> files;
             if (Directory.Exists(path))
                 files = Directory.GetFiles(path)
-                    .Where(f => IsCertificateFileName(f) && LooksLikeCertificate(f))
+                    .Where(IsCertificateFile)
                     .OrderBy(f => Rank(f, clientName)).ThenBy(f => f, StringComparer.Ordinal);
             else if (File.Exists(path))
                 files = new[] { path };

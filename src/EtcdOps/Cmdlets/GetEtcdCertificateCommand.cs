@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Management.Automation;
 
 namespace EtcdOps.Commands
@@ -24,7 +25,8 @@ namespace EtcdOps.Commands
         {
             if (!WildcardPattern.ContainsWildcardCharacters(item)) return new[] { ResolvePath(item) };
             System.Collections.Generic.IReadOnlyCollection<string> found;
-            try { found = GetResolvedProviderPathFromPSPath(item, out _); }
+            // Like a directory read: a pattern such as ./pki/* gives the certificates, and key files stay unopened.
+            try { found = GetResolvedProviderPathFromPSPath(item, out _).Where(p => System.IO.Directory.Exists(p) || CertificateSetLoader.IsCertificateFile(p)).ToList(); }
             catch (ItemNotFoundException) { found = new string[0]; }
             if (found.Count == 0)
                 WriteError(new ErrorRecord(new ItemNotFoundException($"No file matches '{item}'. Check the path and the pattern."),
