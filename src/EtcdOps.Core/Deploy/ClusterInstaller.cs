@@ -185,7 +185,7 @@ namespace EtcdOps
         {
             string Q(string v) => RemoteHostExtensions.Quote(v);
             var etcd = Q(spec.BinDir + "/etcd");
-            var dirs = string.Join(" ", AccountDirectories(spec).Select(Q));
+            var dirs = string.Join(" ", spec.Layout.EtcdDirectories.Select(Q));
             var script = new StringBuilder();
             script.Append($"echo \"etcd=$({etcd} --version 2>/dev/null | sed -n 's/^etcd Version: //p')\"\n");
             script.Append($"echo \"active=$(systemctl is-active {spec.UnitName} 2>/dev/null)\"\n");
@@ -233,12 +233,10 @@ namespace EtcdOps
             return host.RunCheckedAsync(script, $"installing etcd {spec.ReleaseVersion}", cancellation, archive);
         }
 
-        private static IEnumerable<string> AccountDirectories(NodeInstallSpec spec) => spec.Layout.EtcdDirectories;
-
         private static string AccountScript(NodeInstallSpec spec)
         {
             var data = RemoteHostExtensions.Quote(spec.DataDir);
-            var dirs = string.Join(" ", AccountDirectories(spec).Select(RemoteHostExtensions.Quote));
+            var dirs = string.Join(" ", spec.Layout.EtcdDirectories.Select(RemoteHostExtensions.Quote));
             return
                 "set -e\n" +
                 $"if ! getent group etcd >/dev/null; then groupadd --system -g {spec.EtcdGid} etcd; echo 'changed: group etcd ({spec.EtcdGid})'; fi\n" +
