@@ -295,7 +295,7 @@ namespace EtcdOps
                 if (s.Error != null) problems.Add(s.Error);
                 else if (h != null && !h.Health) problems.Add($"{s.Endpoint}: unhealthy: {h.Error}");
                 else if (s.Leader.Length == 0) problems.Add($"{s.Endpoint}: member {s.ID} knows no leader");
-                else if (s.Errors.Length > 0) problems.Add($"{s.Endpoint}: etcd reports {string.Join("; ", s.Errors)}");
+                else if (s.Errors.Count > 0) problems.Add($"{s.Endpoint}: etcd reports {string.Join("; ", s.Errors)}");
             }
             var leaders = status.Where(s => s.Error == null && s.Leader.Length > 0).Select(s => s.Leader).Distinct().ToList();
             if (leaders.Count > 1)

@@ -29,7 +29,7 @@ namespace EtcdOps
         public ulong RaftAppliedIndex { get; set; }
 
         /// <summary>Errors etcd itself reports (for example an active NOSPACE alarm).</summary>
-        public string[] Errors { get; set; } = new string[0];
+        public EtcdList<string> Errors { get; set; } = new EtcdList<string>();
 
         /// <summary>The leader this member follows, hex; empty when it knows of no leader.</summary>
         public string Leader { get; set; } = "";
@@ -73,8 +73,8 @@ namespace EtcdOps
         public string Status { get; set; } = "";
 
         public string Name { get; set; } = "";
-        public string[] PeerURLs { get; set; } = new string[0];
-        public string[] ClientURLs { get; set; } = new string[0];
+        public EtcdList<string> PeerURLs { get; set; } = new EtcdList<string>();
+        public EtcdList<string> ClientURLs { get; set; } = new EtcdList<string>();
         public bool IsLearner { get; set; }
 
         /// <summary>The endpoint that answered the member list.</summary>

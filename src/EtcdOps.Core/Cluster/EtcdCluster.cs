@@ -23,7 +23,7 @@ namespace EtcdOps
         public int ClientPort { get; set; } = DefaultClientPort;
         public int PeerPort { get; set; } = DefaultPeerPort;
         public string DataDir { get; set; } = DefaultDataDir;
-        public List<EtcdMember> Members { get; set; } = new List<EtcdMember>();
+        public EtcdList<EtcdMember> Members { get; set; } = new EtcdList<EtcdMember>();
 
         /// <summary>A fresh token: etcd uses it to keep clusters apart, so it must never be a shared constant.</summary>
         public static string NewToken(string clusterName)
@@ -40,7 +40,7 @@ namespace EtcdOps
 
         public string PeerUrl(EtcdMember member) => Url(member.Address, PeerPort);
 
-        public IReadOnlyList<string> ClientUrls => Members.Select(ClientUrl).ToList();
+        public EtcdList<string> ClientUrls => Members.Select(ClientUrl).ToList();
 
         /// <summary>etcd's <c>initial-cluster</c>: <c>name=https://ip:peerport,...</c>.</summary>
         public string InitialCluster => string.Join(",", Members.Select(m => $"{m.Name}={PeerUrl(m)}"));

@@ -73,7 +73,7 @@ namespace EtcdOps
             }
             CrossMemberRules(checkedDocs, findings);
             if (strict)
-                foreach (var f in findings) f.Severity = FindingSeverity.Error;
+                foreach (var f in findings) f.Severity = nameof(FindingSeverity.Error);
             return findings;
         }
 
@@ -115,7 +115,7 @@ namespace EtcdOps
             private void Add(FindingSeverity severity, string rule, string? key, string message, ConfigValue? at = null)
             {
                 var where = at != null && at.Line > 0 ? $"line {at.Line}, column {at.Column}: " : "";
-                _findings.Add(new EtcdFinding { Severity = severity, Rule = rule, Target = _doc.Source, Key = key, Message = where + message });
+                _findings.Add(new EtcdFinding { Severity = severity.ToString(), Rule = rule, Target = _doc.Source, Key = key, Message = where + message });
             }
 
             private void Error(string rule, string? key, string message, ConfigValue? at = null) => Add(FindingSeverity.Error, rule, key, message, at);
@@ -581,7 +581,7 @@ namespace EtcdOps
         {
             if (docs.Count == 0) return;
             void Add(FindingSeverity s, string rule, string target, string? key, string message) =>
-                findings.Add(new EtcdFinding { Severity = s, Rule = rule, Target = target, Key = key, Message = message });
+                findings.Add(new EtcdFinding { Severity = s.ToString(), Rule = rule, Target = target, Key = key, Message = message });
 
             foreach (var group in docs.GroupBy(d => d.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
                 foreach (var d in group.Skip(1))

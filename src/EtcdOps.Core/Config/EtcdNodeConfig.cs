@@ -31,7 +31,7 @@ namespace EtcdOps
         public string UnitPath => Layout.UnitPath;
 
         /// <summary>Certificate and key files to copy to the host. Never the CA key: it stays on the workstation.</summary>
-        public List<EtcdFilePlacement> Files { get; set; } = new List<EtcdFilePlacement>();
+        public EtcdList<EtcdFilePlacement> Files { get; set; } = new EtcdList<EtcdFilePlacement>();
 
         /// <summary>The local folder the files were written to with -Path; null otherwise.</summary>
         public string? LocalDirectory { get; set; }

@@ -67,7 +67,7 @@ namespace EtcdOps
         public TimeSpan Duration { get; set; }
 
         /// <summary>What changed, in words: "etcd 3.5.16 installed", "/etc/etcd/conf.yml", ...</summary>
-        public List<string> Changes { get; set; } = new List<string>();
+        public EtcdList<string> Changes { get; set; } = new EtcdList<string>();
     }
 
     /// <summary>A progress report from a host's worker; the cmdlet turns these into progress records on its own thread.</summary>

@@ -17,14 +17,19 @@ namespace EtcdOps
 
         public EtcdFinding(FindingSeverity severity, string rule, string target, string? key, string message)
         {
-            Severity = severity;
+            Severity = severity.ToString();
             Rule = rule;
             Target = target;
             Key = key;
             Message = message;
         }
 
-        public FindingSeverity Severity { get; set; }
+        /// <summary>
+        /// <see cref="FindingSeverity"/> by name, "Error" or "Warning": a name, not a number, in ConvertTo-Json and Export-Csv.
+        /// </summary>
+        public string Severity { get; set; } = nameof(FindingSeverity.Error);
+
+        public bool Is(FindingSeverity severity) => string.Equals(Severity, severity.ToString(), System.StringComparison.Ordinal);
 
         /// <summary>Stable rule name, e.g. <c>ServerSanMissing</c>; scripts may match on it.</summary>
         public string Rule { get; set; } = "";

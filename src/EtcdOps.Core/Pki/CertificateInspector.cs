@@ -60,7 +60,7 @@ namespace EtcdOps
             var notAfter = certificate.NotAfter.ToUniversalTime();
             return new EtcdCertificateInfo
             {
-                Role = role,
+                Role = role.ToString(),
                 Name = BaseName(path),
                 Path = path,
                 Subject = certificate.SubjectDN.ToString(),

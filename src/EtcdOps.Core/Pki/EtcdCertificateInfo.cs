@@ -6,7 +6,8 @@ namespace EtcdOps
     /// <summary>What an operator checks on a certificate (openssl x509 -text, condensed). Never holds key material.</summary>
     public sealed class EtcdCertificateInfo
     {
-        public CertificateRole Role { get; set; }
+        /// <summary>The certificate's role by name (<see cref="CertificateRole"/>): Ca, Server, Peer, Client, Other.</summary>
+        public string Role { get; set; } = nameof(CertificateRole.Other);
 
         /// <summary>The file's base name: <c>ca</c>, <c>server</c>, a member name, <c>client</c>.</summary>
         public string Name { get; set; } = "";
@@ -21,17 +22,17 @@ namespace EtcdOps
         public string SerialNumber { get; set; } = "";
 
         /// <summary>Subject alternative names as openssl prints them: <c>DNS:localhost</c>, <c>IP:127.0.0.1</c>.</summary>
-        public IReadOnlyList<string> SANs { get; set; } = Array.Empty<string>();
+        public EtcdList<string> SANs { get; set; } = new EtcdList<string>();
 
-        public IReadOnlyList<string> DnsNames { get; set; } = Array.Empty<string>();
+        public EtcdList<string> DnsNames { get; set; } = new EtcdList<string>();
 
-        public IReadOnlyList<string> IPAddresses { get; set; } = Array.Empty<string>();
+        public EtcdList<string> IPAddresses { get; set; } = new EtcdList<string>();
 
         /// <summary>Extended key usages: <c>ServerAuth</c>, <c>ClientAuth</c>, other purposes by name or OID. Empty when the certificate has none.</summary>
-        public IReadOnlyList<string> EKUs { get; set; } = Array.Empty<string>();
+        public EtcdList<string> EKUs { get; set; } = new EtcdList<string>();
 
         /// <summary>Key usages: <c>DigitalSignature</c>, <c>KeyEncipherment</c>, <c>KeyCertSign</c>, ...</summary>
-        public IReadOnlyList<string> KeyUsages { get; set; } = Array.Empty<string>();
+        public EtcdList<string> KeyUsages { get; set; } = new EtcdList<string>();
 
         /// <summary>basicConstraints CA:true.</summary>
         public bool IsCertificateAuthority { get; set; }
@@ -42,6 +43,9 @@ namespace EtcdOps
         public string SignatureAlgorithm { get; set; } = "";
 
         /// <summary>Local time, like X509Certificate2, so comparisons with Get-Date are right.</summary>
+        /// <summary>True when <see cref="Role"/> names <paramref name="role"/>.</summary>
+        public bool Is(CertificateRole role) => string.Equals(Role, role.ToString(), StringComparison.Ordinal);
+
         public DateTime NotBefore { get; set; }
 
         public DateTime NotAfter { get; set; }

@@ -20,7 +20,7 @@ namespace EtcdOps
         public EtcdCertificateSet(string path, IEnumerable<string> peerNames, string clientName = DefaultClientName)
         {
             Path = System.IO.Path.GetFullPath(path);
-            PeerNames = new List<string>(peerNames);
+            PeerNames = new EtcdList<string>(peerNames);
             ClientName = clientName;
         }
 
@@ -28,7 +28,7 @@ namespace EtcdOps
         public string Path { get; }
 
         /// <summary>Member names that have a peer certificate in this set.</summary>
-        public IReadOnlyList<string> PeerNames { get; }
+        public EtcdList<string> PeerNames { get; }
 
         /// <summary>Base name of the client certificate files (client.pem by default).</summary>
         public string ClientName { get; }
@@ -47,13 +47,13 @@ namespace EtcdOps
         public string PeerKeyPath(string memberName) => File(memberName + "-key.pem");
 
         /// <summary>Parsed details of ca.pem, server.pem, each peer and the client certificate, in that order (empty until loaded).</summary>
-        public IReadOnlyList<EtcdCertificateInfo> Certificates { get; internal set; } = new List<EtcdCertificateInfo>();
+        public EtcdList<EtcdCertificateInfo> Certificates { get; internal set; } = new EtcdList<EtcdCertificateInfo>();
 
         /// <summary>The certificate details for a role (and, for peers, a member name); null when not loaded or absent.</summary>
         public EtcdCertificateInfo? GetCertificate(CertificateRole role, string? memberName = null)
         {
             foreach (var c in Certificates)
-                if (c.Role == role && (memberName == null || string.Equals(c.Name, memberName, StringComparison.OrdinalIgnoreCase)))
+                if (c.Is(role) && (memberName == null || string.Equals(c.Name, memberName, StringComparison.OrdinalIgnoreCase)))
                     return c;
             return null;
         }

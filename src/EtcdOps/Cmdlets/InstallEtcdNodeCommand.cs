@@ -122,11 +122,11 @@ namespace EtcdOps.Commands
         private void Preflight(EtcdCluster cluster, IReadOnlyList<EtcdNodeConfig> configs, EtcdCertificateSet certificates)
         {
             var findings = EtcdConfigValidator.Validate(configs).Concat(CertificateSetValidator.Test(certificates, cluster)).ToList();
-            foreach (var w in findings.Where(f => f.Severity == FindingSeverity.Warning)) WriteWarning($"{w.Target}: {w.Message}");
-            var errors = findings.Where(f => f.Severity == FindingSeverity.Error).ToList();
+            foreach (var w in findings.Where(f => f.Is(FindingSeverity.Warning))) WriteWarning($"{w.Target}: {w.Message}");
+            var errors = findings.Where(f => f.Is(FindingSeverity.Error)).ToList();
             foreach (var c in configs)
                 foreach (var f in c.Files.Where(f => !File.Exists(f.LocalPath)))
-                    errors.Add(new EtcdFinding { Severity = FindingSeverity.Error, Rule = "FileMissing", Target = c.Member.Name, Key = f.RemotePath, Message = $"{f.LocalPath} does not exist." });
+                    errors.Add(new EtcdFinding { Severity = nameof(FindingSeverity.Error), Rule = "FileMissing", Target = c.Member.Name, Key = f.RemotePath, Message = $"{f.LocalPath} does not exist." });
             if (errors.Count == 0) return;
             var text = new StringBuilder($"Cluster '{cluster.Name}' did not pass the pre-flight checks; no host was touched:");
             foreach (var e in errors) text.Append($"\n  [{e.Rule}] {e.Target}: {e.Message}");

@@ -99,7 +99,7 @@ namespace EtcdOps.Commands
                 configs = EtcdConfigRenderer.Render(Cluster, CertificateSet, Options(), out var notes);
                 foreach (var note in notes) WriteWarning(note);
                 var findings = EtcdConfigValidator.Validate(configs);
-                var errors = findings.Where(f => f.Severity == FindingSeverity.Error).ToList();
+                var errors = findings.Where(f => f.Is(FindingSeverity.Error)).ToList();
                 if (errors.Count > 0)
                     throw new EtcdOpsException("InvalidEtcdConfig", FailureKind.InvalidArgument,
                         $"etcd would refuse the config rendered for cluster '{Cluster.Name}': " +

@@ -17,7 +17,7 @@ namespace EtcdOps.Tests.Config
             var yaml = EtcdConfigRenderer.Render(Cluster("3.5.16"), null, new EtcdConfigOptions { AutoCompactionRetention = "1" }, out _)[0].Yaml;
             Assert.Contains("initial-cluster-token: \"12345\"", yaml);
             Assert.Contains("auto-compaction-retention: \"1\"", yaml);
-            Assert.DoesNotContain(EtcdConfigValidator.Validate(yaml, "a", "3.5.16"), f => f.Severity == FindingSeverity.Error);
+            Assert.DoesNotContain(EtcdConfigValidator.Validate(yaml, "a", "3.5.16"), f => f.Is(FindingSeverity.Error));
         }
 
         [Fact]

@@ -25,10 +25,10 @@ namespace EtcdOps.Tests.Config
             "peer-transport-security:\n  cert-file: /etc/etcd/a.pem\n  key-file: /etc/etcd/a-key.pem\n  client-cert-auth: true\n  trusted-ca-file: /etc/etcd/ca.pem\n" + extra;
 
         private static string[] Errors(string yaml, string version = "3.5.16") =>
-            EtcdConfigValidator.Validate(yaml, "f", version).Where(f => f.Severity == FindingSeverity.Error).Select(f => f.Rule).ToArray();
+            EtcdConfigValidator.Validate(yaml, "f", version).Where(f => f.Is(FindingSeverity.Error)).Select(f => f.Rule).ToArray();
 
         private static string[] Warnings(string yaml, string version = "3.5.16") =>
-            EtcdConfigValidator.Validate(yaml, "f", version).Where(f => f.Severity == FindingSeverity.Warning).Select(f => f.Rule).ToArray();
+            EtcdConfigValidator.Validate(yaml, "f", version).Where(f => f.Is(FindingSeverity.Warning)).Select(f => f.Rule).ToArray();
 
         [Theory]
         [InlineData("3.4.23")]
@@ -147,7 +147,7 @@ namespace EtcdOps.Tests.Config
             Assert.Contains(EtcdConfigValidator.Validate(new[] { configs[0], configs[1], mismatched }), f => f.Rule == "InitialClusterMismatch");
 
             var dup = EtcdConfigValidator.Validate(new[] { configs[0], configs[0] });
-            Assert.Contains(dup, f => f.Rule == "DuplicateMemberName" && f.Severity == FindingSeverity.Error);
+            Assert.Contains(dup, f => f.Rule == "DuplicateMemberName" && f.Is(FindingSeverity.Error));
         }
 
         [Fact]
@@ -163,7 +163,7 @@ namespace EtcdOps.Tests.Config
         {
             var findings = EtcdConfigValidator.Validate(Base("strict-reconfig-check: false\n"), "f", "3.5.16", strict: true);
             Assert.NotEmpty(findings);
-            Assert.All(findings, f => Assert.Equal(FindingSeverity.Error, f.Severity));
+            Assert.All(findings, f => Assert.Equal("Error", f.Severity));
         }
 
         [Theory]
@@ -183,7 +183,7 @@ namespace EtcdOps.Tests.Config
         public void MalformedInputIsAFindingNeverAnException(string yaml)
         {
             var findings = EtcdConfigValidator.Validate(yaml, "f", "3.5.16");
-            Assert.Contains(findings, f => f.Severity == FindingSeverity.Error);
+            Assert.Contains(findings, f => f.Is(FindingSeverity.Error));
         }
 
         [Fact]

@@ -30,7 +30,7 @@ namespace EtcdOps.Tests.Pki
             var findings = CertificateSetValidator.Test(set, moved);
             Assert.Equal(2, findings.Count);
             var peer = findings.Single(f => f.Rule == "PeerSanMissing");
-            Assert.Equal(FindingSeverity.Error, peer.Severity);
+            Assert.Equal("Error", peer.Severity);
             Assert.Equal("etcd-2.pem", peer.Target);
             Assert.Equal("SubjectAlternativeName", peer.Key);
             Assert.Contains("10.231.0.99", peer.Message);
@@ -52,7 +52,7 @@ namespace EtcdOps.Tests.Pki
             Assert.Contains("lacks ServerAuth", eku.Message);
             Assert.Contains("incompatible key usage", eku.Message);
             Assert.Equal(3, findings.Count(f => f.Rule == "ServerSanMissing"));
-            Assert.All(findings, f => Assert.Equal(FindingSeverity.Error, f.Severity));
+            Assert.All(findings, f => Assert.Equal("Error", f.Severity));
         }
 
         [Fact]
@@ -68,7 +68,7 @@ namespace EtcdOps.Tests.Pki
 
             var soon = NewSet(dir.Sub("soon"), request: new CertificateSetRequest { ValidityDays = 10 });
             var warnings = CertificateSetValidator.Test(soon, TestCluster(), warningDays: 30);
-            Assert.Equal(5, warnings.Count(f => f.Rule == "Expiring" && f.Severity == FindingSeverity.Warning));
+            Assert.Equal(5, warnings.Count(f => f.Rule == "Expiring" && f.Is(FindingSeverity.Warning)));
             Assert.Empty(CertificateSetValidator.Test(soon, TestCluster(), warningDays: 5));
         }
 
@@ -128,7 +128,7 @@ namespace EtcdOps.Tests.Pki
             var set = NewSet(dir.Path);
             File.SetUnixFileMode(set.PeerKeyPath("etcd-1"), System.IO.UnixFileMode.UserRead | System.IO.UnixFileMode.UserWrite | System.IO.UnixFileMode.GroupRead | System.IO.UnixFileMode.OtherRead);
             var finding = Assert.Single(CertificateSetValidator.Test(set, TestCluster()));
-            Assert.Equal(("KeyFileMode", FindingSeverity.Warning), (finding.Rule, finding.Severity));
+            Assert.Equal(("KeyFileMode", "Warning"), (finding.Rule, finding.Severity));
             Assert.Contains("chmod 600", finding.Message);
         }
 
@@ -152,7 +152,7 @@ namespace EtcdOps.Tests.Pki
 
             var finding = Assert.Single(CertificateSetValidator.Test(set, TestCluster()));
             Assert.Equal("CaExtendedKeyUsage", finding.Rule);
-            Assert.Equal(expected, finding.Severity);
+            Assert.Equal(expected.ToString(), finding.Severity);
         }
 
         [Fact]
