@@ -42,6 +42,16 @@ Describe 'Get-EtcdCertificate' {
         $err[0].FullyQualifiedErrorId | Should -BeLike 'CertificateNotFound,*'
     }
 
+    It 'exports lists to CSV as joined text and roles to JSON as names' {
+        $server = @(Get-EtcdCertificate -Path $Pki.ServerCertificatePath)[0]
+        $row = @($server | ConvertTo-Csv -NoTypeInformation | ConvertFrom-Csv)[0]
+        $row.SANs | Should -Be ($server.SANs -join ', ')
+        $row.SANs | Should -Not -Match 'System\.'
+        $json = $server | ConvertTo-Json -Depth 3 | ConvertFrom-Json
+        $json.Role | Should -Be 'Server'
+        @($json.SANs).Count | Should -Be @($server.SANs).Count
+    }
+
     It 'takes a certificate set from the pipeline by its Path' {
         @($Pki | Get-EtcdCertificate).Count | Should -Be 6
     }

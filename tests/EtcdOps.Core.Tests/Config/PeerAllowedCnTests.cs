@@ -103,7 +103,7 @@ namespace EtcdOps.Tests.Config
         public void OlderReleasesIgnoreItAndAreToldSo(string version)
         {
             var finding = Assert.Single(EtcdConfigValidator.Validate(Doc("  allowed-cn:\n    - etcd-peer-lab\n"), "f", version));
-            Assert.Equal(FindingSeverity.Warning, finding.Severity);
+            Assert.Equal(nameof(FindingSeverity.Warning), finding.Severity);
             Assert.Equal("peer-transport-security.allowed-cn", finding.Key);
             Assert.Contains("3.5.14", finding.Message);
             Assert.Contains("the peer port still admits every certificate", finding.Message);

@@ -60,7 +60,7 @@ namespace EtcdOps.Tests.Pki
             Assert.Null(policy.AllowedCommonName);
             Assert.Contains("etcd-2: CN=etcd-peer-other", policy.Reason);
             var finding = Assert.Single(CertificateSetValidator.Test(set, TestCluster()), f => f.Rule == "PeerPortOpenToCa");
-            Assert.Equal(FindingSeverity.Warning, finding.Severity);
+            Assert.Equal(nameof(FindingSeverity.Warning), finding.Severity);
             Assert.Contains("accept any certificate signed by ca.pem, client.pem included", finding.Message);
             Assert.Contains($"New-EtcdCertificateSet -Path '{set.Path}' -Force", finding.Message);
         }
