@@ -28,7 +28,6 @@ namespace EtcdOps
         public byte[] ConfigExisting { get; set; } = Array.Empty<byte>();
 
         public string ConfigPath => Layout.ConfigPath;
-        public string ConfigDirectory => Layout.ConfigDirectory;
         public string UnitPath => Layout.UnitPath;
         public string UnitName => Layout.UnitName;
         public string BinDir => Layout.BinaryDirectory;
