@@ -7,10 +7,10 @@
 set -euo pipefail
 CACHE="${1:-${ETCDOPS_CACHE:-$(cd "$(dirname "$0")/../.." && pwd)/.cache}}"
 WORK="$CACHE/apt"
-declare -A SUITES=([3.4.23]=bookworm [3.5.16]=trixie)
+declare -A SUITES=([3.4.23]=bookworm [3.5.16]=trixie [3.5.30]=sid)
 
 mkdir -p "$WORK/sources" "$WORK/lists/partial" "$WORK/cache/archives/partial" "$WORK/debs"
-for suite in bookworm trixie; do
+for suite in bookworm trixie sid; do
   cat > "$WORK/sources/$suite.sources" <<SRC
 Types: deb
 URIs: http://deb.debian.org/debian
