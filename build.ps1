@@ -37,7 +37,7 @@ function Invoke-Native {
 }
 
 function Invoke-Clean {
-    foreach ($dir in @($output) + (Get-ChildItem $root/src, $root/tests -Directory -Recurse -Include bin, obj).FullName) {
+    foreach ($dir in @($output) + @(Get-ChildItem $root/src, $root/tests -Directory -Recurse -Include bin, obj | ForEach-Object FullName)) {
         if ($dir -and (Test-Path $dir)) { Remove-Item $dir -Recurse -Force }
     }
 }
@@ -45,7 +45,11 @@ function Invoke-Clean {
 function Invoke-Build {
     if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
     $common = @('-c', $Configuration, '-nologo', '-v', 'q', "-p:ModuleVersion=$version")
-    Invoke-Native dotnet (@('publish', "$root/src/EtcdOps/EtcdOps.csproj", '-o', "$moduleOut/bin/netstandard2.0") + $common)
+    # Two builds: net8.0 (PowerShell 7.4+, with its dependencies' net8.0 assemblies and the loader) and
+    # netstandard2.0 for Windows PowerShell 5.1.
+    foreach ($framework in 'net8.0', 'netstandard2.0') {
+        Invoke-Native dotnet (@('publish', "$root/src/EtcdOps/EtcdOps.csproj", '-f', $framework, '-o', "$moduleOut/bin/$framework") + $common)
+    }
     Invoke-Native dotnet (@('publish', "$root/src/EtcdOps.Loader/EtcdOps.Loader.csproj", '-o', "$moduleOut/bin/net8.0") + $common)
     Get-ChildItem $moduleOut/bin -Recurse -Include *.pdb, *.deps.json | Remove-Item -Force
 

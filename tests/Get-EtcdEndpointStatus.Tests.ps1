@@ -159,27 +159,43 @@ Import-Module '$ModulePath'
     }
 }
 
-Describe 'Cluster API against etcd 3.4.23' {
+# The gRPC API serves every etcd: Debian's 3.4.23 has no JSON gateway at all, and any member may turn it off.
+Describe 'Cluster API against etcd <_>, one member without the JSON gateway' -ForEach '3.4.23', '3.5.30' {
     BeforeAll {
-        $members34 = 4..6 | ForEach-Object { @{ Name = "m$_"; Address = "127.0.5.$_" } }
-        $local34 = Start-LocalEtcdCluster -Version 3.4.23 -CertificateDirectory $pki -Member $members34
-        $cluster34 = New-EtcdCluster -Name api34 -Version 3.4.23 -Member $members34
+        $version = $_
+        $others = 4..6 | ForEach-Object { @{ Name = "m$_"; Address = "127.0.5.$_" } }
+        $others[2].Arguments = @('--enable-grpc-gateway=false')
+        $otherLocal = Start-LocalEtcdCluster -Version $version -CertificateDirectory $pki -Member $others
+        $otherCluster = New-EtcdCluster -Name "api$($version -replace '\.')" -Version $version -Member ($others | ForEach-Object { @{ Name = $_.Name; Address = $_.Address } })
     }
-    AfterAll { if ($local34) { Stop-LocalEtcdCluster $local34 } }
+    AfterAll { if ($otherLocal) { Stop-LocalEtcdCluster $otherLocal } }
 
-    It 'status, health and members equal etcdctl 3.4 for the same endpoints' {
-        $ctl = Invoke-Etcdctl -Cluster $local34 -Arguments @('endpoint', 'status', '-w', 'json')
-        $rows = $cluster34 | Get-EtcdEndpointStatus -CertificateSet $set
+    It 'has no gateway on the member that turned it off' {
+        $code = & curl -s -o /dev/null -w '%{http_code}' --cacert "$pki/ca.pem" --cert "$pki/client.pem" --key "$pki/client-key.pem" `
+            -X POST -d '{}' https://127.0.5.6:2379/v3/maintenance/status
+        $code | Should -Be '404'
+    }
+
+    It 'status, health and members equal etcdctl <_> for the same endpoints' {
+        $ctl = Invoke-Etcdctl -Cluster $otherLocal -Arguments @('endpoint', 'status', '-w', 'json')
+        $rows = $otherCluster | Get-EtcdEndpointStatus -CertificateSet $set
+        $after = Invoke-Etcdctl -Cluster $otherLocal -Arguments @('endpoint', 'status', '-w', 'json')
+        $rows.Count | Should -Be 3
         foreach ($row in $rows) {
-            $row.Version | Should -Be '3.4.23'
+            $row.Error | Should -BeNullOrEmpty
+            $row.Version | Should -Be $version
             ConvertTo-Decimal $row.ID | Should -Be (Get-JsonNumber $ctl.Output $row.Endpoint 'member_id')
             ConvertTo-Decimal $row.Leader | Should -Be (Get-JsonNumber $ctl.Output $row.Endpoint 'leader')
-            "$($row.RaftIndex)" | Should -Be (Get-JsonNumber $ctl.Output $row.Endpoint 'raftIndex')
+            ConvertTo-Decimal $row.ClusterID | Should -Be (Get-JsonNumber $ctl.Output $row.Endpoint 'cluster_id')
+            $row.RaftIndex | Should -BeGreaterOrEqual ([uint64](Get-JsonNumber $ctl.Output $row.Endpoint 'raftIndex'))
+            $row.RaftIndex | Should -BeLessOrEqual ([uint64](Get-JsonNumber $after.Output $row.Endpoint 'raftIndex'))
+            $row.DbSizeInUse | Should -BeGreaterThan 0
         }
-        @($cluster34 | Test-EtcdEndpointHealth -CertificateSet $set | Where-Object Health).Count | Should -Be 3
-        $list = (Invoke-Etcdctl -Cluster $local34 -Arguments @('member', 'list', '-w', 'table')).Output
-        $members = $cluster34 | Get-EtcdMember -CertificateSet $set
+        @($otherCluster | Test-EtcdEndpointHealth -CertificateSet $set | Where-Object Health).Count | Should -Be 3
+        $list = (Invoke-Etcdctl -Cluster $otherLocal -Arguments @('member', 'list', '-w', 'table')).Output
+        $members = $otherCluster | Get-EtcdMember -CertificateSet $set
         $members.Count | Should -Be 3
-        foreach ($m in $members) { $list | Should -Match "\| +$($m.ID) \| started \| +$($m.Name) \|" }
+        # etcdctl 3.5.30 draws its table with box characters.
+        foreach ($m in $members) { $list | Should -Match "[|│] +$($m.ID) [|│] started [|│] +$($m.Name) [|│]" }
     }
 }

@@ -2,15 +2,17 @@
 # different SSH.NET, YamlDotNet or BouncyCastle already in the session (Posh-SSH ships one) never collides
 # with ours. Windows PowerShell 5.1 has no load contexts: there the assembly loads directly.
 $binPath = Join-Path $PSScriptRoot 'bin'
-$modulePath = [IO.Path]::Combine($binPath, 'netstandard2.0', 'EtcdOps.dll')
 
 if ($PSEdition -eq 'Core') {
+    # The net8.0 build: PowerShell 7.4+ runs on .NET 8 or later.
+    $modulePath = [IO.Path]::Combine($binPath, 'net8.0', 'EtcdOps.dll')
     if (-not ('EtcdOps.Loader.EtcdOpsLoadContext' -as [type])) {
         Add-Type -Path ([IO.Path]::Combine($binPath, 'net8.0', 'EtcdOps.Loader.dll'))
     }
     $assembly = [EtcdOps.Loader.EtcdOpsLoadContext]::Initialize($modulePath)
 }
 else {
+    $modulePath = [IO.Path]::Combine($binPath, 'netstandard2.0', 'EtcdOps.dll')
     $assembly = [Reflection.Assembly]::LoadFrom($modulePath)
 }
 

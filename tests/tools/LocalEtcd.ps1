@@ -56,7 +56,8 @@ function Test-EtcdAcceptsConfig {
 }
 
 # A TLS cluster on loopback from a certificate directory in the cfssl layout (ca.pem, server.pem,
-# <member>.pem, client.pem and their -key.pem). Members: @(@{ Name = 'm1'; Address = '127.0.3.1' }, ...).
+# <member>.pem, client.pem and their -key.pem). Members: @(@{ Name = 'm1'; Address = '127.0.3.1' }, ...); a member's
+# optional Arguments (a string array) are added to its etcd command line.
 function Start-LocalEtcdCluster {
     param(
         [string] $Version = '3.5.16',
@@ -82,7 +83,7 @@ function Start-LocalEtcdCluster {
             "--initial-cluster=$initial", "--initial-cluster-token=$Token", '--initial-cluster-state=new',
             "--cert-file=$c/server.pem", "--key-file=$c/server-key.pem", "--trusted-ca-file=$c/ca.pem", '--client-cert-auth=true',
             "--peer-cert-file=$c/$($m.Name).pem", "--peer-key-file=$c/$($m.Name)-key.pem", "--peer-trusted-ca-file=$c/ca.pem",
-            '--peer-client-cert-auth=true', '--listen-metrics-urls=', '--log-level=warn')
+            '--peer-client-cert-auth=true', '--listen-metrics-urls=', '--log-level=warn' + @($m['Arguments'] | Where-Object { $_ }))
     }
     $cluster = [pscustomobject]@{
         Version = $Version; WorkDir = $work; Processes = @($procs); Member = $Member; CertificateDirectory = $c

@@ -22,16 +22,16 @@ namespace EtcdOps
     }
 
     /// <summary>
-    /// etcd's v3 API over its HTTPS JSON gateway, in process: what etcdctl's member list, endpoint status and
-    /// endpoint health do. Endpoints are asked in parallel, each within the connection's timeout; an endpoint
-    /// that fails gives a row with its error, never an exception for the whole call.
+    /// etcd's v3 API in process: what etcdctl's member list, endpoint status and endpoint health do, over the
+    /// transport of this build (<see cref="IEtcdTransport"/>). Endpoints are asked in parallel, each within the
+    /// connection's timeout; an endpoint that fails gives a row with its error, never an exception for the whole call.
     /// </summary>
     public sealed class EtcdClient
     {
-        // base64("health"): etcdctl's health check reads this key.
-        private const string HealthRangeRequest = "{\"key\":\"aGVhbHRo\"}";
+        // etcdctl's health check reads this key.
+        private static readonly byte[] HealthKey = System.Text.Encoding.ASCII.GetBytes("health");
 
-        private readonly GatewayTransport _transport;
+        private readonly IEtcdTransport _transport;
 
         public EtcdClient(EtcdConnection connection)
         {
@@ -44,8 +44,19 @@ namespace EtcdOps
                 throw new EtcdOpsException("MissingCaCertificate", FailureKind.InvalidArgument,
                     $"{tls} uses TLS, but no CA certificate was given to verify etcd's server certificate. Give -CaCertPath " +
                     "(etcdctl --cacert), -CertificateSet, or set ETCDCTL_CACERT. EtcdOps never falls back to the system trust store.", tls);
-            _transport = GatewayTransport.For(connection.CaCertificatePath, connection.ClientCertificatePath, connection.ClientKeyPath);
+            _transport = EtcdTransports.For(connection.CaCertificatePath, connection.ClientCertificatePath, connection.ClientKeyPath);
         }
+
+        internal EtcdClient(EtcdConnection connection, IEtcdTransport transport)
+        {
+            Connection = connection;
+            _transport = transport;
+        }
+
+        /// <summary>The API this client speaks ("gRPC" or "JSON gateway").</summary>
+        public string Transport => _transport.Name;
+
+        internal IEtcdTransport Api => _transport;
 
         public EtcdConnection Connection { get; }
 
@@ -75,39 +86,14 @@ namespace EtcdOps
 
         internal async Task<EndpointResult<EtcdEndpointStatus>> GetStatusAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation)
         {
-            var row = new EtcdEndpointStatus { Endpoint = endpoint };
             try
             {
-                var reply = await _transport.PostAsync(endpoint, "/v3/maintenance/status", "{}", timeout, cancellation).ConfigureAwait(false);
-                if (!reply.Ok) throw EtcdError(endpoint, "status", reply);
-                FillStatus(row, reply.Body);
-                return new EndpointResult<EtcdEndpointStatus>(row, null);
+                return new EndpointResult<EtcdEndpointStatus>(await _transport.StatusAsync(endpoint, timeout, cancellation).ConfigureAwait(false), null);
             }
             catch (EtcdOpsException ex)
             {
-                row.Error = ex.Message;
-                return new EndpointResult<EtcdEndpointStatus>(row, ex);
+                return new EndpointResult<EtcdEndpointStatus>(new EtcdEndpointStatus { Endpoint = endpoint, Error = ex.Message }, ex);
             }
-        }
-
-        internal static void FillStatus(EtcdEndpointStatus row, Dictionary<string, object?> body)
-        {
-            var header = body.Object("header") ?? new Dictionary<string, object?>();
-            var memberId = header.UInt64("member_id");
-            var leader = body.UInt64("leader");
-            row.ID = Hex(memberId);
-            row.ClusterID = Hex(header.UInt64("cluster_id"));
-            row.Revision = header.Int64("revision");
-            row.Version = body.String("version");
-            row.DbSize = body.Int64("dbSize");
-            row.DbSizeInUse = body.Int64("dbSizeInUse");
-            row.Leader = leader == 0 ? "" : Hex(leader);
-            row.IsLeader = leader != 0 && leader == memberId;
-            row.IsLearner = body.Boolean("isLearner");
-            row.RaftTerm = body.UInt64("raftTerm");
-            row.RaftIndex = body.UInt64("raftIndex");
-            row.RaftAppliedIndex = body.UInt64("raftAppliedIndex");
-            row.Errors = body.Strings("errors").ToArray();
         }
 
         internal async Task<EndpointResult<EtcdEndpointHealth>> GetHealthAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation)
@@ -117,14 +103,27 @@ namespace EtcdOps
             try
             {
                 // A linearizable range must pass raft (ReadIndex through the leader): the proof etcdctl uses.
-                var range = await _transport.PostAsync(endpoint, "/v3/kv/range", HealthRangeRequest, timeout, cancellation).ConfigureAwait(false);
+                try
+                {
+                    await _transport.RangeAsync(endpoint, new EtcdRangeRequest { Key = HealthKey }, timeout, cancellation).ConfigureAwait(false);
+                }
+                catch (EtcdRefusedException denied) when (denied.PermissionDenied)
+                {
+                    // The read reached raft; this user just may not read the key.
+                }
                 row.Took = clock.Elapsed;
-                if (!range.Ok && !range.PermissionDenied) throw EtcdError(endpoint, "linearizable read", range);
 
                 var remaining = timeout - clock.Elapsed;
-                var alarms = await _transport.PostAsync(endpoint, "/v3/maintenance/alarm", "{\"action\":\"GET\"}",
-                    remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), cancellation).ConfigureAwait(false);
-                var problem = AlarmProblem(alarms);
+                string? problem;
+                try
+                {
+                    var alarms = await _transport.AlarmsAsync(endpoint, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), cancellation).ConfigureAwait(false);
+                    problem = AlarmProblem(alarms);
+                }
+                catch (EtcdRefusedException refused)
+                {
+                    problem = refused.PermissionDenied ? null : $"unable to fetch the alarm list ({refused.EtcdMessage})";
+                }
                 if (problem != null)
                 {
                     row.Error = problem;
@@ -143,13 +142,8 @@ namespace EtcdOps
         }
 
         /// <summary>Like etcdctl: active alarms make a member unhealthy. A user who may not list alarms still counts as healthy.</summary>
-        internal static string? AlarmProblem(GatewayReply reply)
-        {
-            if (!reply.Ok) return reply.PermissionDenied ? null : $"unable to fetch the alarm list ({reply.ErrorMessage})";
-            var active = reply.Body.Array("alarms").OfType<Dictionary<string, object?>>()
-                .Select(a => a.String("alarm")).Where(a => a.Length > 0 && a != "NONE").ToList();
-            return active.Count == 0 ? null : "active alarm(s): " + string.Join(", ", active);
-        }
+        internal static string? AlarmProblem(IReadOnlyList<EtcdAlarmEntry> alarms) =>
+            alarms.Count == 0 ? null : "active alarm(s): " + string.Join(", ", alarms.Select(a => a.Alarm).Distinct());
 
         internal async Task<(IReadOnlyList<EtcdClusterMember>, IReadOnlyList<EtcdOpsException>)> GetMembersAsync(
             IReadOnlyList<string> endpoints, TimeSpan timeout, CancellationToken cancellation)
@@ -180,9 +174,8 @@ namespace EtcdOps
         {
             try
             {
-                var reply = await _transport.PostAsync(endpoint, "/v3/cluster/member/list", "{}", timeout, cancellation).ConfigureAwait(false);
-                if (!reply.Ok) throw EtcdError(endpoint, "member list", reply);
-                return (ParseMembers(endpoint, reply.Body), null);
+                var reply = await _transport.MemberListAsync(endpoint, linearizable: false, timeout, cancellation).ConfigureAwait(false);
+                return (ToRows(endpoint, reply), null);
             }
             catch (EtcdOpsException ex)
             {
@@ -190,21 +183,18 @@ namespace EtcdOps
             }
         }
 
-        internal static List<EtcdClusterMember> ParseMembers(string endpoint, Dictionary<string, object?> body)
-        {
-            var clusterId = Hex((body.Object("header") ?? new Dictionary<string, object?>()).UInt64("cluster_id"));
-            return body.Array("members").OfType<Dictionary<string, object?>>().Select(m => new EtcdClusterMember
+        internal static List<EtcdClusterMember> ToRows(string endpoint, EtcdMemberListReply reply) =>
+            reply.Members.Select(m => new EtcdClusterMember
             {
-                ID = Hex(m.UInt64("ID")),
-                Name = m.String("name"),
-                Status = m.String("name").Length == 0 ? "unstarted" : "started",
-                PeerURLs = m.Strings("peerURLs").ToArray(),
-                ClientURLs = m.Strings("clientURLs").ToArray(),
-                IsLearner = m.Boolean("isLearner"),
+                ID = Hex(m.Id),
+                Name = m.Name,
+                Status = m.Name.Length == 0 ? "unstarted" : "started",
+                PeerURLs = m.PeerUrls.ToArray(),
+                ClientURLs = m.ClientUrls.ToArray(),
+                IsLearner = m.IsLearner,
                 Endpoint = endpoint,
-                ClusterID = clusterId,
+                ClusterID = Hex(reply.ClusterId),
             }).ToList();
-        }
 
         internal async Task<IReadOnlyList<string>> AllMemberEndpointsAsync(IReadOnlyList<string> endpoints, TimeSpan timeout, CancellationToken cancellation)
         {
@@ -265,10 +255,6 @@ namespace EtcdOps
                 string.Concat(last.Problems.Select(p => Environment.NewLine + "  " + p)) + Environment.NewLine +
                 "Check those members (service running, logs, network between peers), or raise -Timeout.", last);
         }
-
-        private static EtcdOpsException EtcdError(string endpoint, string what, GatewayReply reply) =>
-            new EtcdOpsException("EtcdRequestFailed", FailureKind.InvalidOperation,
-                $"{endpoint}: etcd refused the {what} request: \"{reply.ErrorMessage}\" (HTTP {reply.HttpStatus}, gRPC code {reply.GrpcCode}).", endpoint);
 
         internal static string Hex(ulong id) => id.ToString("x", CultureInfo.InvariantCulture);
     }

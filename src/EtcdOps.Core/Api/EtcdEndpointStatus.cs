@@ -22,6 +22,9 @@ namespace EtcdOps
         /// <summary>Bytes of the database actually in use (the rest is reclaimable by defragmentation).</summary>
         public long DbSizeInUse { get; set; }
 
+        /// <summary>The backend quota (etcd 3.6 reports it; 0 where etcd does not say).</summary>
+        public long DbSizeQuota { get; set; }
+
         public bool IsLeader { get; set; }
         public bool IsLearner { get; set; }
         public ulong RaftTerm { get; set; }

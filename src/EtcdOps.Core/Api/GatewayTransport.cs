@@ -1,59 +1,30 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Net;
 using System.Net.Http;
-using System.Net.Sockets;
-using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 
 namespace EtcdOps
 {
-    /// <summary>One reply from etcd's JSON gateway: the parsed body, or etcd's error (gRPC code and message).</summary>
-    internal sealed class GatewayReply
-    {
-        public int HttpStatus { get; set; }
-        public Dictionary<string, object?> Body { get; set; } = new Dictionary<string, object?>();
-        public int GrpcCode { get; set; }
-        public string ErrorMessage { get; set; } = "";
-        public bool Ok => HttpStatus >= 200 && HttpStatus < 300;
-
-        /// <summary>gRPC PermissionDenied: the request reached raft, the user just may not read the key.</summary>
-        public bool PermissionDenied => GrpcCode == 7 || ErrorMessage.IndexOf("permission denied", StringComparison.OrdinalIgnoreCase) >= 0;
-    }
-
     /// <summary>
-    /// The HTTPS client for etcd's gRPC-JSON gateway (POST /v3/...), with the client certificate and the
-    /// CA-pinned server check. One transport per set of TLS files is kept for the session, so repeated calls
-    /// (Wait-EtcdCluster polling, scripts in a loop) reuse connections instead of new TLS handshakes.
+    /// etcd's v3 API over its gRPC-JSON gateway (POST /v3/...): the transport of the desktop (Windows PowerShell 5.1)
+    /// build, where gRPC over HTTP/2 is not available. Field names are the proto names; 64-bit numbers arrive as
+    /// strings; false and zero fields are omitted.
     /// </summary>
-    internal sealed class GatewayTransport : IDisposable
+    internal sealed class GatewayTransport : IEtcdTransport, IDisposable
     {
-        private static readonly object CacheLock = new object();
-        private static readonly List<KeyValuePair<string, GatewayTransport>> Cache = new List<KeyValuePair<string, GatewayTransport>>();
-        private const int CacheSize = 4;
-
         private readonly HttpClient _http;
-        private readonly ServerCertificateValidator? _validator;
-        private readonly ConcurrentDictionary<string, string> _tlsFailures = new ConcurrentDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        // When each endpoint's server certificate last passed our check: a failure after that, in the same request, is
-        // the server refusing our client certificate (TLS 1.3 reports it only after the client finished its handshake).
-        private readonly ConcurrentDictionary<string, long> _serverVerifiedAt = new ConcurrentDictionary<string, long>(StringComparer.OrdinalIgnoreCase);
-        private readonly List<X509Certificate2> _anchors = new List<X509Certificate2>();
-        private readonly X509Certificate2? _clientCertificate;
-        private readonly string? _certPath;
+        private readonly EtcdTls _tls;
 
-        public bool HasClientCertificate { get; }
-        public string? CaPath { get; }
-
-        private GatewayTransport(string? caPath, string? certPath, string? keyPath)
+        public GatewayTransport(EtcdTls tls)
         {
-            CaPath = caPath;
+            _tls = tls;
             var handler = new HttpClientHandler
             {
                 UseProxy = false, // the gateway is reached directly, never through a workstation's proxy
@@ -61,89 +32,211 @@ namespace EtcdOps
                 AllowAutoRedirect = false,
                 ClientCertificateOptions = ClientCertificateOption.Manual,
             };
-            SetTlsVersions(handler);
-            if (caPath != null)
-            {
-                _anchors = PemCredentials.LoadCertificates(caPath, "CA certificate");
-                _validator = new ServerCertificateValidator(_anchors, caPath);
-                handler.ServerCertificateCustomValidationCallback = ValidateServer;
-            }
-            if (certPath != null)
-            {
-                if (keyPath == null)
-                    throw new EtcdOpsException("MissingClientKey", FailureKind.InvalidArgument,
-                        $"A client certificate ('{certPath}') was given without its key. Give -KeyPath too (etcdctl --key).", certPath);
-                _clientCertificate = PemCredentials.LoadClientCertificate(certPath, keyPath);
-                _certPath = certPath;
-                handler.ClientCertificates.Add(_clientCertificate);
-                HasClientCertificate = true;
-            }
-            else if (keyPath != null)
-            {
-                throw new EtcdOpsException("MissingClientCertificate", FailureKind.InvalidArgument,
-                    $"A client key ('{keyPath}') was given without its certificate. Give -CertPath too (etcdctl --cert).", keyPath);
-            }
-            _http = new HttpClient(handler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
-        }
-
-        /// <summary>The shared transport for these TLS files (reloaded when a file changes).</summary>
-        public static GatewayTransport For(string? caPath, string? certPath, string? keyPath)
-        {
-            var key = string.Join("|", Stamp(caPath), Stamp(certPath), Stamp(keyPath));
-            lock (CacheLock)
-            {
-                foreach (var entry in Cache)
-                    if (entry.Key == key) return entry.Value;
-            }
-            var created = new GatewayTransport(caPath, certPath, keyPath);
-            lock (CacheLock)
-            {
-                Cache.Insert(0, new KeyValuePair<string, GatewayTransport>(key, created));
-                // Older transports may still be in use by another runspace; let the GC finish them.
-                if (Cache.Count > CacheSize) Cache.RemoveAt(Cache.Count - 1);
-            }
-            return created;
-        }
-
-        private static string Stamp(string? path)
-        {
-            if (path == null) return "";
-            var info = new FileInfo(path);
-            return info.Exists ? $"{info.FullName}@{info.LastWriteTimeUtc.Ticks}:{info.Length}" : path;
-        }
-
-        private static void SetTlsVersions(HttpClientHandler handler)
-        {
-            const SslProtocols tls13 = (SslProtocols)12288; // SslProtocols.Tls13, absent from netstandard2.0
             try
             {
-                handler.SslProtocols = SslProtocols.Tls12 | tls13;
+                handler.SslProtocols = EtcdTls.Protocols;
             }
             catch (Exception ex) when (ex is NotSupportedException || ex is ArgumentException || ex is PlatformNotSupportedException)
             {
-                handler.SslProtocols = SslProtocols.Tls12;
+                handler.SslProtocols = System.Security.Authentication.SslProtocols.Tls12;
             }
+            if (tls.VerifiesServer) handler.ServerCertificateCustomValidationCallback = (request, certificate, chain, _) => tls.ValidateServer(request.RequestUri!, certificate, chain);
+            if (tls.ClientCertificate != null) handler.ClientCertificates.Add(tls.ClientCertificate);
+            _http = new HttpClient(handler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         }
 
-        private bool ValidateServer(HttpRequestMessage request, X509Certificate2 certificate, X509Chain chain, System.Net.Security.SslPolicyErrors errors)
+        public string Name => "JSON gateway";
+
+        public async Task<EtcdEndpointStatus> StatusAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation)
         {
-            var uri = request.RequestUri!;
-            var failure = _validator!.Validate(certificate, chain, uri.DnsSafeHost);
-            if (failure == null)
+            using var body = await PostAsync(endpoint, "/v3/maintenance/status", "status", "{}", timeout, cancellation).ConfigureAwait(false);
+            return ParseStatus(endpoint, body.RootElement);
+        }
+
+        internal static EtcdEndpointStatus ParseStatus(string endpoint, JsonElement root)
+        {
+            var memberId = UInt64(Object(root, "header"), "member_id");
+            var leader = UInt64(root, "leader");
+            return new EtcdEndpointStatus
             {
-                _tlsFailures.TryRemove(uri.Authority, out _);
-                _serverVerifiedAt[uri.Authority] = System.Diagnostics.Stopwatch.GetTimestamp();
+                Endpoint = endpoint,
+                ID = EtcdClient.Hex(memberId),
+                ClusterID = EtcdClient.Hex(UInt64(Object(root, "header"), "cluster_id")),
+                Revision = Int64(Object(root, "header"), "revision"),
+                Version = String(root, "version"),
+                DbSize = Int64(root, "dbSize"),
+                DbSizeInUse = Int64(root, "dbSizeInUse"),
+                DbSizeQuota = Int64(root, "dbSizeQuota"),
+                Leader = leader == 0 ? "" : EtcdClient.Hex(leader),
+                IsLeader = leader != 0 && leader == memberId,
+                IsLearner = Boolean(root, "isLearner"),
+                RaftTerm = UInt64(root, "raftTerm"),
+                RaftIndex = UInt64(root, "raftIndex"),
+                RaftAppliedIndex = UInt64(root, "raftAppliedIndex"),
+                Errors = Array(root, "errors").Select(e => e.GetString() ?? "").ToArray(),
+            };
+        }
+
+        public async Task<EtcdMemberListReply> MemberListAsync(string endpoint, bool linearizable, TimeSpan timeout, CancellationToken cancellation)
+        {
+            using var body = await PostAsync(endpoint, "/v3/cluster/member/list", "member list", linearizable ? "{\"linearizable\":true}" : "{}", timeout, cancellation).ConfigureAwait(false);
+            return ParseMembers(body.RootElement);
+        }
+
+        public async Task<EtcdMemberAddReply> MemberAddAsync(string endpoint, IReadOnlyList<string> peerUrls, bool isLearner, TimeSpan timeout, CancellationToken cancellation)
+        {
+            var request = $"{{\"peerURLs\":{JsonSerializer.Serialize(peerUrls)},\"isLearner\":{(isLearner ? "true" : "false")}}}";
+            using var body = await PostAsync(endpoint, "/v3/cluster/member/add", "member add", request, timeout, cancellation).ConfigureAwait(false);
+            return new EtcdMemberAddReply { Added = ParseMember(Object(body.RootElement, "member")), List = ParseMembers(body.RootElement) };
+        }
+
+        public Task<EtcdMemberListReply> MemberPromoteAsync(string endpoint, ulong memberId, TimeSpan timeout, CancellationToken cancellation) =>
+            MemberChangeAsync(endpoint, "/v3/cluster/member/promote", "member promote", $"{{\"ID\":\"{memberId}\"}}", timeout, cancellation);
+
+        public Task<EtcdMemberListReply> MemberRemoveAsync(string endpoint, ulong memberId, TimeSpan timeout, CancellationToken cancellation) =>
+            MemberChangeAsync(endpoint, "/v3/cluster/member/remove", "member remove", $"{{\"ID\":\"{memberId}\"}}", timeout, cancellation);
+
+        public Task<EtcdMemberListReply> MemberUpdateAsync(string endpoint, ulong memberId, IReadOnlyList<string> peerUrls, TimeSpan timeout, CancellationToken cancellation) =>
+            MemberChangeAsync(endpoint, "/v3/cluster/member/update", "member update", $"{{\"ID\":\"{memberId}\",\"peerURLs\":{JsonSerializer.Serialize(peerUrls)}}}", timeout, cancellation);
+
+        private async Task<EtcdMemberListReply> MemberChangeAsync(string endpoint, string path, string what, string request, TimeSpan timeout, CancellationToken cancellation)
+        {
+            using var body = await PostAsync(endpoint, path, what, request, timeout, cancellation).ConfigureAwait(false);
+            return ParseMembers(body.RootElement);
+        }
+
+        public async Task<EtcdRangeReply> RangeAsync(string endpoint, EtcdRangeRequest request, TimeSpan timeout, CancellationToken cancellation)
+        {
+            var json = new StringBuilder("{\"key\":\"").Append(Convert.ToBase64String(request.Key)).Append('"');
+            if (request.RangeEnd != null) json.Append(",\"range_end\":\"").Append(Convert.ToBase64String(request.RangeEnd)).Append('"');
+            if (request.Limit > 0) json.Append(",\"limit\":\"").Append(request.Limit.ToString(CultureInfo.InvariantCulture)).Append('"');
+            if (request.Serializable) json.Append(",\"serializable\":true");
+            if (request.KeysOnly) json.Append(",\"keys_only\":true");
+            if (request.CountOnly) json.Append(",\"count_only\":true");
+            using var body = await PostAsync(endpoint, "/v3/kv/range", "range", json.Append('}').ToString(), timeout, cancellation).ConfigureAwait(false);
+            var root = body.RootElement;
+            return new EtcdRangeReply
+            {
+                Revision = Int64(Object(root, "header"), "revision"),
+                Count = Int64(root, "count"),
+                More = Boolean(root, "more"),
+                Kvs = Array(root, "kvs").Select(kv => new EtcdKeyValue
+                {
+                    Key = Bytes(kv, "key"),
+                    Value = Bytes(kv, "value"),
+                    CreateRevision = Int64(kv, "create_revision"),
+                    ModRevision = Int64(kv, "mod_revision"),
+                    Version = Int64(kv, "version"),
+                }).ToList(),
+            };
+        }
+
+        public async Task<long> PutAsync(string endpoint, byte[] key, byte[] value, TimeSpan timeout, CancellationToken cancellation)
+        {
+            var request = $"{{\"key\":\"{Convert.ToBase64String(key)}\",\"value\":\"{Convert.ToBase64String(value)}\"}}";
+            using var body = await PostAsync(endpoint, "/v3/kv/put", "put", request, timeout, cancellation).ConfigureAwait(false);
+            return Int64(Object(body.RootElement, "header"), "revision");
+        }
+
+        public async Task<long> DeleteRangeAsync(string endpoint, byte[] key, byte[]? rangeEnd, TimeSpan timeout, CancellationToken cancellation)
+        {
+            var request = rangeEnd == null
+                ? $"{{\"key\":\"{Convert.ToBase64String(key)}\"}}"
+                : $"{{\"key\":\"{Convert.ToBase64String(key)}\",\"range_end\":\"{Convert.ToBase64String(rangeEnd)}\"}}";
+            using var body = await PostAsync(endpoint, "/v3/kv/deleterange", "delete", request, timeout, cancellation).ConfigureAwait(false);
+            return Int64(body.RootElement, "deleted");
+        }
+
+        public Task<IReadOnlyList<EtcdAlarmEntry>> AlarmsAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) =>
+            AlarmAsync(endpoint, "alarm list", "{\"action\":\"GET\"}", timeout, cancellation);
+
+        public Task<IReadOnlyList<EtcdAlarmEntry>> DeactivateAlarmAsync(string endpoint, EtcdAlarmEntry alarm, TimeSpan timeout, CancellationToken cancellation) =>
+            AlarmAsync(endpoint, "alarm disarm", $"{{\"action\":\"DEACTIVATE\",\"memberID\":\"{alarm.MemberId}\",\"alarm\":{JsonSerializer.Serialize(alarm.Alarm.ToUpperInvariant())}}}", timeout, cancellation);
+
+        private async Task<IReadOnlyList<EtcdAlarmEntry>> AlarmAsync(string endpoint, string what, string request, TimeSpan timeout, CancellationToken cancellation)
+        {
+            using var body = await PostAsync(endpoint, "/v3/maintenance/alarm", what, request, timeout, cancellation).ConfigureAwait(false);
+            return ParseAlarms(body.RootElement);
+        }
+
+        public async Task CompactAsync(string endpoint, long revision, bool physical, TimeSpan timeout, CancellationToken cancellation)
+        {
+            var request = $"{{\"revision\":\"{revision.ToString(CultureInfo.InvariantCulture)}\",\"physical\":{(physical ? "true" : "false")}}}";
+            (await PostAsync(endpoint, "/v3/kv/compaction", "compaction", request, timeout, cancellation).ConfigureAwait(false)).Dispose();
+        }
+
+        public async Task DefragmentAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) =>
+            (await PostAsync(endpoint, "/v3/maintenance/defragment", "defragment", "{}", timeout, cancellation).ConfigureAwait(false)).Dispose();
+
+        public async Task MoveLeaderAsync(string endpoint, ulong targetId, TimeSpan timeout, CancellationToken cancellation) =>
+            (await PostAsync(endpoint, "/v3/maintenance/transfer-leadership", "move leader", $"{{\"targetID\":\"{targetId}\"}}", timeout, cancellation).ConfigureAwait(false)).Dispose();
+
+        public async Task<EtcdHashKvReply> HashKvAsync(string endpoint, long revision, TimeSpan timeout, CancellationToken cancellation)
+        {
+            using var body = await PostAsync(endpoint, "/v3/maintenance/hashkv", "hashkv", $"{{\"revision\":\"{revision.ToString(CultureInfo.InvariantCulture)}\"}}", timeout, cancellation).ConfigureAwait(false);
+            var root = body.RootElement;
+            return new EtcdHashKvReply
+            {
+                MemberId = UInt64(Object(root, "header"), "member_id"),
+                Revision = Int64(Object(root, "header"), "revision"),
+                Hash = (uint)UInt64(root, "hash"),
+                CompactRevision = Int64(root, "compact_revision"),
+                HashRevision = Int64(root, "hash_revision"),
+            };
+        }
+
+        /// <summary>The gateway streams one JSON object per line: {"result":{"remaining_bytes","blob"}} or {"error":...}.</summary>
+        public async Task<string> SnapshotAsync(string endpoint, Stream destination, Action<long>? progress, TimeSpan idleTimeout, CancellationToken cancellation)
+        {
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            idle.CancelAfter(idleTimeout);
+            var uri = new Uri(endpoint + "/v3/maintenance/snapshot");
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            long written = 0;
+            var version = "";
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, idle.Token).ConfigureAwait(false);
+                using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                using var reader = new StreamReader(stream, Encoding.UTF8);
+                string? line;
+                while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) != null)
+                {
+                    if (line.Trim().Length == 0) continue;
+                    using var message = Parse(endpoint, "/v3/maintenance/snapshot", (int)response.StatusCode, line);
+                    var root = message.RootElement;
+                    if (root.TryGetProperty("error", out var error)) throw Refused(endpoint, "snapshot", error);
+                    if (!response.IsSuccessStatusCode) throw Refused(endpoint, "snapshot", root);
+                    var result = Object(root, "result");
+                    var blob = Bytes(result, "blob");
+                    if (String(result, "version").Length > 0) version = String(result, "version");
+                    await destination.WriteAsync(blob, 0, blob.Length, idle.Token).ConfigureAwait(false);
+                    written += blob.Length;
+                    progress?.Invoke(written);
+                    idle.CancelAfter(idleTimeout);
+                }
+                return version;
             }
-            else _tlsFailures[uri.Authority] = failure;
-            return failure == null;
+            catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+            {
+                throw EtcdTls.Timeout(endpoint, idleTimeout);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw _tls.Classify(endpoint, uri, ex, started);
+            }
+            catch (IOException ex)
+            {
+                throw _tls.Classify(endpoint, uri, ex, started);
+            }
         }
 
         /// <summary>
-        /// POSTs <paramref name="json"/> to <paramref name="path"/> on one endpoint within <paramref name="timeout"/>.
-        /// Transport failures (refused, timed out, TLS) become an <see cref="EtcdOpsException"/> that names the endpoint
-        /// and the fix; an answer from etcd, even an error, is returned as a <see cref="GatewayReply"/>.
+        /// POSTs <paramref name="json"/> to <paramref name="path"/> on one endpoint within <paramref name="timeout"/>;
+        /// etcd's answer, or its refusal as an <see cref="EtcdRefusedException"/>.
         /// </summary>
-        public async Task<GatewayReply> PostAsync(string endpoint, string path, string json, TimeSpan timeout, CancellationToken cancellation)
+        private async Task<JsonDocument> PostAsync(string endpoint, string path, string what, string json, TimeSpan timeout, CancellationToken cancellation)
         {
             using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             timer.CancelAfter(timeout);
@@ -154,136 +247,105 @@ namespace EtcdOps
                 using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timer.Token).ConfigureAwait(false);
                 var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-                return Parse(endpoint, path, (int)response.StatusCode, text);
+                var body = Parse(endpoint, path, (int)response.StatusCode, text);
+                if (response.IsSuccessStatusCode) return body;
+                using (body) throw Refused(endpoint, what, body.RootElement, (int)response.StatusCode);
             }
             catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
             {
-                throw new EtcdOpsException("EtcdEndpointTimeout", FailureKind.OperationTimeout,
-                    $"{endpoint}: no answer within {timeout.TotalSeconds:0.###} s. Check that etcd runs there and the address is reachable, or raise -Timeout.", endpoint);
+                throw EtcdTls.Timeout(endpoint, timeout);
             }
             catch (HttpRequestException ex)
             {
-                throw Classify(endpoint, uri, ex, started);
+                throw _tls.Classify(endpoint, uri, ex, started);
             }
         }
 
-        private static GatewayReply Parse(string endpoint, string path, int status, string text)
+        internal static JsonDocument Parse(string endpoint, string path, int status, string text)
         {
-            var reply = new GatewayReply { HttpStatus = status };
-            object? parsed;
+            JsonDocument body;
             try
             {
-                parsed = text.Trim().Length == 0 ? new Dictionary<string, object?>() : Json.Parse(text);
+                body = JsonDocument.Parse(text.Trim().Length == 0 ? "{}" : text);
             }
-            catch (FormatException ex)
+            catch (JsonException ex)
             {
-                throw new EtcdOpsException("EtcdInvalidReply", FailureKind.InvalidData,
-                    $"{endpoint}{path} answered HTTP {status} with a body that is not JSON ({ex.Message}). Is this an etcd v3 client URL?", endpoint, ex);
+                throw EtcdTls.NotAnEtcdClientUrl(endpoint, $"{path} answered HTTP {status} with a body that is not JSON: {ex.Message}", ex);
             }
-            if (!(parsed is Dictionary<string, object?> body))
-                throw new EtcdOpsException("EtcdInvalidReply", FailureKind.InvalidData,
-                    $"{endpoint}{path} answered HTTP {status} with JSON that is not an object. Is this an etcd v3 client URL?", endpoint);
-            reply.Body = body;
-            if (!reply.Ok)
+            if (body.RootElement.ValueKind != JsonValueKind.Object)
             {
-                // grpc-gateway error bodies: {"code":N,"message":"..."} (3.5) or with "error" as well (3.4).
-                int.TryParse(body.String("code"), out var code);
-                reply.GrpcCode = code;
-                var message = body.String("message");
-                reply.ErrorMessage = message.Length > 0 ? message : body.String("error");
-                if (reply.ErrorMessage.Length == 0) reply.ErrorMessage = $"HTTP {status}";
+                body.Dispose();
+                throw EtcdTls.NotAnEtcdClientUrl(endpoint, $"{path} answered HTTP {status} with JSON that is not an object", null);
             }
-            return reply;
+            return body;
         }
 
-        private EtcdOpsException Classify(string endpoint, Uri uri, HttpRequestException ex, long started)
+        /// <summary>grpc-gateway error bodies: {"code":N,"message":"..."} (3.5, 3.6) or with "error" as well (3.4).</summary>
+        internal static EtcdRefusedException Refused(string endpoint, string what, JsonElement error, int httpStatus = 0)
         {
-            if (ClientCertificateRefused(uri, ex, started))
-                return new EtcdOpsException("EtcdTlsClientCertificateRejected", FailureKind.SecurityError,
-                    $"{endpoint}: etcd refused the client certificate in the TLS handshake ({Innermost(ex).Message}). {ClientCertificateHint()}", endpoint, ex);
-            var socket = Find<SocketException>(ex);
-            if (socket != null)
-            {
-                var hint = socket.SocketErrorCode == SocketError.ConnectionRefused
-                    ? "nothing listens there: is etcd running, and is this its client port (listen-client-urls)?"
-                    : "check the address and that the host is reachable.";
-                return new EtcdOpsException("EtcdEndpointUnreachable", FailureKind.ConnectionError,
-                    $"{endpoint}: {Describe(socket)}; {hint}", endpoint, ex);
-            }
-            if (_tlsFailures.TryGetValue(uri.Authority, out var reason))
-                return new EtcdOpsException("EtcdTlsServerCertificateRejected", FailureKind.SecurityError,
-                    $"{endpoint}: TLS handshake refused by EtcdOps: {reason}.", endpoint, ex);
-            if (Find<AuthenticationException>(ex) != null || Find<IOException>(ex) != null)
-            {
-                var detail = Innermost(ex).Message;
-                var hint = uri.Scheme == Uri.UriSchemeHttp
-                    ? "The endpoint uses http://, but etcd there may expect TLS: use https:// and give -CaCertPath."
-                    : HasClientCertificate
-                        ? "etcd closed the TLS connection: check that the client certificate was issued by etcd's trusted-ca-file and allows client authentication."
-                        : "etcd closed the TLS connection; with client-cert-auth it requires a client certificate: give -CertPath and -KeyPath (etcdctl --cert/--key) or -CertificateSet.";
-                return new EtcdOpsException("EtcdTlsHandshakeFailed", FailureKind.SecurityError,
-                    $"{endpoint}: TLS handshake failed ({detail}). {hint}", endpoint, ex);
-            }
-            return new EtcdOpsException("EtcdEndpointUnreachable", FailureKind.ConnectionError,
-                $"{endpoint}: {Innermost(ex).Message}", endpoint, ex);
+            var code = (int)Int64(error, "code");
+            var message = String(error, "message");
+            if (message.Length == 0) message = String(error, "error");
+            if (message.Length == 0) message = $"HTTP {httpStatus}";
+            return new EtcdRefusedException(endpoint, what, code, message);
         }
 
-        /// <summary>
-        /// Our check passed the server's certificate during this request, and then the connection failed at the TLS or socket
-        /// level: etcd (client-cert-auth) did not accept the certificate we presented.
-        /// </summary>
-        private bool ClientCertificateRefused(Uri uri, HttpRequestException ex, long started)
+        internal static EtcdMemberListReply ParseMembers(JsonElement root) => new EtcdMemberListReply
         {
-            if (!HasClientCertificate || uri.Scheme != Uri.UriSchemeHttps) return false;
-            if (!_serverVerifiedAt.TryGetValue(uri.Authority, out var verified) || verified < started) return false;
-            if (_tlsFailures.ContainsKey(uri.Authority)) return false;
-            // TLS 1.2: the handshake fails with etcd's alert. TLS 1.3: our side of the handshake completed, then etcd's alert,
-            // a reset or the end of the connection arrives on the first write or read. etcd answers every request it accepted.
-            var socket = Find<SocketException>(ex);
-            if (socket != null) return socket.SocketErrorCode == SocketError.ConnectionReset || socket.SocketErrorCode == SocketError.ConnectionAborted;
-            return Find<AuthenticationException>(ex) != null || Find<IOException>(ex) != null;
-        }
-
-        /// <summary>Why etcd may have refused our client certificate, from what we can see on our side.</summary>
-        private string ClientCertificateHint()
-        {
-            var cert = _clientCertificate!;
-            var ours = $"'{_certPath}' (subject '{cert.Subject}', issued by '{cert.Issuer}')";
-            // Signed by the CA, not merely naming it: two clusters' CAs may carry the same name.
-            var parser = new Org.BouncyCastle.X509.X509CertificateParser();
-            var leaf = parser.ReadCertificate(cert.RawData);
-            var fromCa = _anchors.Any(a => CertificateSetValidator.IssuedBy(leaf, parser.ReadCertificate(a.RawData)));
-            if (!fromCa)
-                return $"The client certificate {ours} is not signed by this cluster's CA, the one the server's certificate chains to ('{string.Join("', '", _anchors.Select(a => a.Subject))}' in '{CaPath}'). " +
-                       "Give this cluster's client certificate: -CertificateSet with the set of this cluster, or -CertPath and -KeyPath issued by its CA (etcdctl --cert/--key).";
-            var now = DateTime.Now;
-            if (cert.NotAfter < now || cert.NotBefore > now)
-                return $"The client certificate {ours} is valid only from {cert.NotBefore:yyyy-MM-dd HH:mm} to {cert.NotAfter:yyyy-MM-dd HH:mm}. Renew it from this cluster's CA (Test-EtcdCertificateSet says how).";
-            return $"The client certificate {ours} is signed by the CA in '{CaPath}'; check that it allows client authentication (ClientAuth) " +
-                   "and that etcd's client-transport-security.trusted-ca-file is that CA. Check -CertificateSet or -CertPath/-KeyPath.";
-        }
-
-        private static string Describe(SocketException socket) => socket.SocketErrorCode switch
-        {
-            SocketError.ConnectionRefused => "connection refused",
-            SocketError.HostNotFound => "host name not found",
-            SocketError.NetworkUnreachable => "network unreachable",
-            SocketError.HostUnreachable => "host unreachable",
-            SocketError.TimedOut => "connection timed out",
-            _ => socket.Message,
+            ClusterId = UInt64(Object(root, "header"), "cluster_id"),
+            Members = Array(root, "members").Select(ParseMember).ToList(),
         };
 
-        private static T? Find<T>(Exception ex) where T : Exception
+        internal static EtcdMemberEntry ParseMember(JsonElement member) => new EtcdMemberEntry
         {
-            for (Exception? e = ex; e != null; e = e.InnerException)
-                if (e is T match) return match;
-            return null;
+            Id = UInt64(member, "ID"),
+            Name = String(member, "name"),
+            PeerUrls = Array(member, "peerURLs").Select(u => u.GetString() ?? "").ToList(),
+            ClientUrls = Array(member, "clientURLs").Select(u => u.GetString() ?? "").ToList(),
+            IsLearner = Boolean(member, "isLearner"),
+        };
+
+        internal static IReadOnlyList<EtcdAlarmEntry> ParseAlarms(JsonElement root) =>
+            Array(root, "alarms").Select(a => new EtcdAlarmEntry { MemberId = UInt64(a, "memberID"), Alarm = String(a, "alarm") })
+                .Where(a => a.Alarm.Length > 0 && a.Alarm != "NONE").ToList();
+
+        // The gateway omits false, zero and empty fields; a missing property reads as that default.
+        private static JsonElement Object(JsonElement element, string name) =>
+            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object ? value : default;
+
+        private static IEnumerable<JsonElement> Array(JsonElement element, string name) =>
+            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array
+                ? value.EnumerateArray().ToList() : new List<JsonElement>();
+
+        private static string String(JsonElement element, string name) =>
+            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value)
+                ? value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : value.ValueKind == JsonValueKind.Number ? value.GetRawText() : ""
+                : "";
+
+        private static bool Boolean(JsonElement element, string name) =>
+            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
+
+        private static byte[] Bytes(JsonElement element, string name)
+        {
+            var text = String(element, name);
+            return text.Length == 0 ? new byte[0] : Convert.FromBase64String(text);
         }
 
-        private static Exception Innermost(Exception ex)
+        /// <summary>int64 and uint64 arrive as strings, other numbers as numbers; a value that is neither is a broken reply.</summary>
+        internal static ulong UInt64(JsonElement element, string name)
         {
-            while (ex.InnerException != null) ex = ex.InnerException;
-            return ex;
+            var text = String(element, name);
+            if (text.Length == 0) return 0;
+            if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)) return value;
+            throw new FormatException($"'{name}' is not an unsigned 64-bit number: '{text}'.");
+        }
+
+        internal static long Int64(JsonElement element, string name)
+        {
+            var text = String(element, name);
+            if (text.Length == 0) return 0;
+            if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;
+            throw new FormatException($"'{name}' is not a 64-bit number: '{text}'.");
         }
 
         public void Dispose() => _http.Dispose();

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Asn1;
@@ -97,17 +96,17 @@ namespace EtcdOps
             return false;
         }
 
-        // X509ChainTrustMode.CustomRootTrust exists from .NET 5 on; this assembly targets netstandard2.0,
-        // so it is reached by reflection. Where it is missing, the anchor check above still pins the CA.
+        // CustomRootTrust pins the chain to our CA on .NET 5+; the desktop build lacks it, and there the anchor
+        // check above still pins the CA.
         private static bool TryUseCustomRootTrust(X509ChainPolicy policy, List<X509Certificate2> anchors)
         {
-            var trustMode = typeof(X509ChainPolicy).GetProperty("TrustMode", BindingFlags.Public | BindingFlags.Instance);
-            var store = typeof(X509ChainPolicy).GetProperty("CustomTrustStore", BindingFlags.Public | BindingFlags.Instance);
-            if (trustMode == null || store == null || !trustMode.CanWrite) return false;
-            if (!(store.GetValue(policy) is X509Certificate2Collection collection)) return false;
-            trustMode.SetValue(policy, Enum.ToObject(trustMode.PropertyType, 1)); // CustomRootTrust
-            foreach (var anchor in anchors) collection.Add(anchor);
+#if NET
+            policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            foreach (var anchor in anchors) policy.CustomTrustStore.Add(anchor);
             return true;
+#else
+            return false;
+#endif
         }
 
         internal static string? CheckHostName(X509Certificate2 server, string host)

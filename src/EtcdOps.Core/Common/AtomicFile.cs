@@ -23,7 +23,7 @@ namespace EtcdOps
                 using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
                 {
                     // Restrict before any byte of a secret is written.
-                    if (privateFile) UnixFileMode.SetOwnerOnly(temp);
+                    if (privateFile) FileModes.SetOwnerOnly(temp);
                     stream.Write(content, 0, content.Length);
                     stream.Flush(true);
                 }

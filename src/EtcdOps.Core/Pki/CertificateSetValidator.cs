@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
-using System.Reflection;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.X509;
 
@@ -188,7 +187,7 @@ namespace EtcdOps
                 {
                     Add(FindingSeverity.Error, "KeyUnreadable", keyPath, "PrivateKey", ex.Message);
                 }
-                var mode = UnixMode(keyPath);
+                var mode = FileModes.Get(keyPath);
                 if (mode.HasValue && (mode.Value & Convert.ToInt32("077", 8)) != 0)
                     Add(FindingSeverity.Warning, "KeyFileMode", keyPath, "FileMode",
                         $"{Name(keyPath)} has mode {Convert.ToString(mode.Value & Convert.ToInt32("777", 8), 8)}; a private key should be readable by its owner only. Run: chmod 600 '{keyPath}'.");
@@ -234,16 +233,6 @@ namespace EtcdOps
         {
             var info = CertificateInspector.Describe(certificate, "", CertificateRole.Other, DateTime.UtcNow);
             return info.SANs.Count == 0 ? "no SANs" : string.Join(", ", info.SANs);
-        }
-
-        /// <summary>The Unix mode of a file on .NET 7+ (pwsh 7.3+); null where that API is missing or on Windows.</summary>
-        internal static int? UnixMode(string path)
-        {
-            if (!UnixFileMode.IsUnix) return null;
-            var method = typeof(File).GetMethod("GetUnixFileMode", BindingFlags.Public | BindingFlags.Static, null, new[] { typeof(string) }, null);
-            if (method == null) return null;
-            try { return Convert.ToInt32(method.Invoke(null, new object[] { path }), System.Globalization.CultureInfo.InvariantCulture); }
-            catch (TargetInvocationException) { return null; }
         }
     }
 }

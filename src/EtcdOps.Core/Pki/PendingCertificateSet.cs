@@ -96,9 +96,9 @@ namespace EtcdOps
             {
                 Directory.CreateDirectory(directory);
                 // The set holds the CA key: a directory we create is for its owner only.
-                if (createdDirectory) UnixFileMode.Set(directory, Convert.ToInt32("700", 8));
+                if (createdDirectory) FileModes.Set(directory, Convert.ToInt32("700", 8));
                 Directory.CreateDirectory(staging);
-                UnixFileMode.Set(staging, Convert.ToInt32("700", 8));
+                FileModes.Set(staging, Convert.ToInt32("700", 8));
                 foreach (var file in files) WriteNew(Path.Combine(staging, file.Name), file);
                 foreach (var file in files)
                 {
@@ -141,7 +141,7 @@ namespace EtcdOps
             using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 // Restrict before any byte of a key is written.
-                if (file.IsPrivate) UnixFileMode.SetOwnerOnly(path);
+                if (file.IsPrivate) FileModes.SetOwnerOnly(path);
                 stream.Write(bytes, 0, bytes.Length);
                 stream.Flush(true);
             }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Text.Json;
 using Xunit;
 
 namespace EtcdOps.Tests.Api
@@ -12,13 +13,12 @@ namespace EtcdOps.Tests.Api
 
         private const string Members35 = "{\"header\":{\"cluster_id\":\"10875906910715909397\", \"member_id\":\"7035713931614317785\", \"raft_term\":\"2\"}, \"members\":[{\"ID\":\"4624760761995466213\", \"name\":\"m2\", \"peerURLs\":[\"https://127.0.5.2:2380\"], \"clientURLs\":[\"https://127.0.5.2:2379\"]}, {\"ID\":\"15265870113062786921\", \"peerURLs\":[\"https://127.0.5.4:2380\"], \"isLearner\":true}]}";
 
-        private static Dictionary<string, object?> Obj(string json) => (Dictionary<string, object?>)Json.Parse(json)!;
+        private static JsonElement Obj(string json) => JsonDocument.Parse(json).RootElement;
 
         [Fact]
         public void StatusMatchesEtcdctlFields()
         {
-            var row = new EtcdEndpointStatus { Endpoint = "https://127.0.5.1:2379" };
-            EtcdClient.FillStatus(row, Obj(Status35));
+            var row = GatewayTransport.ParseStatus("https://127.0.5.1:2379", Obj(Status35));
             Assert.Equal("61a3e08b43236cd9", row.ID);           // etcdctl prints %x of 7035713931614317785
             Assert.Equal("96eefbb657701515", row.ClusterID);
             Assert.Equal("3.5.16", row.Version);
@@ -37,8 +37,7 @@ namespace EtcdOps.Tests.Api
         [Fact]
         public void FollowerWithoutLeaderIsNotLeader()
         {
-            var row = new EtcdEndpointStatus();
-            EtcdClient.FillStatus(row, Obj("{\"header\":{\"member_id\":\"5\"},\"errors\":[\"memberID:5 alarm:NOSPACE \"]}"));
+            var row = GatewayTransport.ParseStatus("", Obj("{\"header\":{\"member_id\":\"5\"},\"errors\":[\"memberID:5 alarm:NOSPACE \"]}"));
             Assert.False(row.IsLeader);
             Assert.Equal("", row.Leader);
             Assert.Single(row.Errors);
@@ -47,7 +46,7 @@ namespace EtcdOps.Tests.Api
         [Fact]
         public void MembersCarryHexIdsAndUnstartedStatus()
         {
-            var members = EtcdClient.ParseMembers("https://127.0.5.1:2379", Obj(Members35));
+            var members = EtcdClient.ToRows("https://127.0.5.1:2379", GatewayTransport.ParseMembers(Obj(Members35)));
             Assert.Equal(2, members.Count);
             Assert.Equal("402e7368f5e795e5", members[0].ID);
             Assert.Equal("started", members[0].Status);
@@ -60,21 +59,26 @@ namespace EtcdOps.Tests.Api
         }
 
         [Theory]
-        [InlineData("{\"header\":{}}", true, null)]
-        [InlineData("{\"alarms\":[{\"memberID\":\"1\",\"alarm\":\"NOSPACE\"}]}", true, "active alarm(s): NOSPACE")]
-        [InlineData("{\"code\":7,\"message\":\"etcdserver: permission denied\"}", false, null)]
-        [InlineData("{\"code\":14,\"message\":\"etcdserver: no leader\"}", false, "unable to fetch the alarm list (etcdserver: no leader)")]
-        public void AlarmsDecideHealthLikeEtcdctl(string body, bool ok, string? expected)
+        [InlineData("{\"header\":{}}", null)]
+        [InlineData("{\"alarms\":[{\"memberID\":\"1\",\"alarm\":\"NOSPACE\"}]}", "active alarm(s): NOSPACE")]
+        [InlineData("{\"alarms\":[{\"memberID\":\"1\",\"alarm\":\"NOSPACE\"},{\"memberID\":\"2\",\"alarm\":\"NOSPACE\"},{\"memberID\":\"2\",\"alarm\":\"CORRUPT\"}]}", "active alarm(s): NOSPACE, CORRUPT")]
+        public void AlarmsDecideHealthLikeEtcdctl(string body, string? expected)
         {
-            var parsed = Obj(body);
-            var reply = new GatewayReply
-            {
-                HttpStatus = ok ? 200 : 500,
-                Body = parsed,
-                GrpcCode = ok ? 0 : int.Parse(parsed.String("code")),
-                ErrorMessage = ok ? "" : parsed.String("message"),
-            };
-            Assert.Equal(expected, EtcdClient.AlarmProblem(reply));
+            Assert.Equal(expected, EtcdClient.AlarmProblem(GatewayTransport.ParseAlarms(Obj(body))));
+        }
+
+        [Theory]
+        [InlineData("{\"code\":7,\"message\":\"etcdserver: permission denied\"}", 7, "etcdserver: permission denied", true)]
+        [InlineData("{\"error\":\"etcdserver: no leader\",\"code\":14}", 14, "etcdserver: no leader", false)]
+        [InlineData("{\"code\":9,\"message\":\"etcdserver: can only promote a learner member which is in sync with leader\",\"details\":[]}", 9, "etcdserver: can only promote a learner member which is in sync with leader", false)]
+        public void GatewayErrorBodiesBecomeEtcdRefusals(string body, int code, string message, bool denied)
+        {
+            var refused = GatewayTransport.Refused("https://127.0.5.1:2379", "member promote", Obj(body));
+            Assert.Equal(code, refused.GrpcCode);
+            Assert.Equal(message, refused.EtcdMessage);
+            Assert.Equal(denied, refused.PermissionDenied);
+            Assert.Equal("EtcdRequestFailed", refused.ErrorId);
+            Assert.Contains("refused the member promote request", refused.Message);
         }
 
         [Theory]

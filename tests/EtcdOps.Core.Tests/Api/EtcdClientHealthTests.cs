@@ -1,0 +1,86 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace EtcdOps.Tests.Api
+{
+    /// <summary>Health as etcdctl decides it, over a fake transport: the linearizable read, permission, alarms.</summary>
+    public class EtcdClientHealthTests
+    {
+        private const string Endpoint = "https://127.0.5.1:2379";
+
+        private sealed class FakeTransport : IEtcdTransport
+        {
+            public Func<EtcdRangeRequest, EtcdRangeReply> Range = _ => new EtcdRangeReply();
+            public Func<IReadOnlyList<EtcdAlarmEntry>> Alarms = () => new EtcdAlarmEntry[0];
+            public List<EtcdRangeRequest> Reads { get; } = new List<EtcdRangeRequest>();
+            public string Name => "fake";
+            public Task<EtcdRangeReply> RangeAsync(string endpoint, EtcdRangeRequest request, TimeSpan timeout, CancellationToken cancellation)
+            {
+                Reads.Add(request);
+                return Task.FromResult(Range(request));
+            }
+            public Task<IReadOnlyList<EtcdAlarmEntry>> AlarmsAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) => Task.FromResult(Alarms());
+            public Task<EtcdEndpointStatus> StatusAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task<EtcdMemberListReply> MemberListAsync(string endpoint, bool linearizable, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task<EtcdMemberAddReply> MemberAddAsync(string endpoint, IReadOnlyList<string> peerUrls, bool isLearner, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task<EtcdMemberListReply> MemberPromoteAsync(string endpoint, ulong memberId, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task<EtcdMemberListReply> MemberRemoveAsync(string endpoint, ulong memberId, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task<EtcdMemberListReply> MemberUpdateAsync(string endpoint, ulong memberId, IReadOnlyList<string> peerUrls, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task<long> PutAsync(string endpoint, byte[] key, byte[] value, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task<long> DeleteRangeAsync(string endpoint, byte[] key, byte[]? rangeEnd, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task<IReadOnlyList<EtcdAlarmEntry>> DeactivateAlarmAsync(string endpoint, EtcdAlarmEntry alarm, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task CompactAsync(string endpoint, long revision, bool physical, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task DefragmentAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task MoveLeaderAsync(string endpoint, ulong targetId, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task<EtcdHashKvReply> HashKvAsync(string endpoint, long revision, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task<string> SnapshotAsync(string endpoint, Stream destination, Action<long>? progress, TimeSpan idleTimeout, CancellationToken cancellation) => throw new NotSupportedException();
+        }
+
+        private static EtcdEndpointHealth Health(FakeTransport transport)
+        {
+            var client = new EtcdClient(new EtcdConnection(new[] { Endpoint }, null, null, null) { Timeout = TimeSpan.FromSeconds(1) }, transport);
+            return client.GetHealth(new[] { Endpoint }, CancellationToken.None).Single().Row;
+        }
+
+        [Fact]
+        public void HealthyIsALinearizableReadOfTheHealthKeyAndNoAlarm()
+        {
+            var transport = new FakeTransport();
+            var row = Health(transport);
+            Assert.True(row.Health);
+            var read = Assert.Single(transport.Reads);
+            Assert.Equal("health", System.Text.Encoding.ASCII.GetString(read.Key));
+            Assert.False(read.Serializable);
+        }
+
+        [Fact]
+        public void PermissionDeniedStillProvesRaft()
+        {
+            var transport = new FakeTransport { Range = _ => throw new EtcdRefusedException(Endpoint, "range", 7, "etcdserver: permission denied") };
+            Assert.True(Health(transport).Health);
+        }
+
+        [Fact]
+        public void ARefusedReadIsUnhealthyWithEtcdsWords()
+        {
+            var transport = new FakeTransport { Range = _ => throw new EtcdRefusedException(Endpoint, "range", 14, "etcdserver: no leader") };
+            var row = Health(transport);
+            Assert.False(row.Health);
+            Assert.Contains("etcdserver: no leader", row.Error);
+        }
+
+        [Fact]
+        public void AnActiveAlarmMakesTheMemberUnhealthy()
+        {
+            var transport = new FakeTransport { Alarms = () => new[] { new EtcdAlarmEntry { MemberId = 1, Alarm = "NOSPACE" } } };
+            var row = Health(transport);
+            Assert.False(row.Health);
+            Assert.Equal("active alarm(s): NOSPACE", row.Error);
+        }
+    }
+}
