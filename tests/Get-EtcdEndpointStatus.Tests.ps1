@@ -144,6 +144,28 @@ Import-Module '$ModulePath'
         { Get-EtcdEndpointStatus -Endpoint $local.Endpoints[0] -ErrorAction Stop } | Should -Throw -ErrorId 'MissingCaCertificate,*'
     }
 
+    It 'works when other Google.Protobuf and Grpc.Net.Client versions are already loaded in the session (load isolation)' -Skip:($PSEdition -ne 'Core') {
+        $foreign = @(
+            Join-Path (Get-NuGetPackagePath 'Google.Protobuf' '3.25.1') 'lib/net5.0/Google.Protobuf.dll'
+            Join-Path (Get-NuGetPackagePath 'Grpc.Core.Api' '2.65.0') 'lib/netstandard2.1/Grpc.Core.Api.dll'
+            Join-Path (Get-NuGetPackagePath 'Grpc.Net.Common' '2.65.0') 'lib/net8.0/Grpc.Net.Common.dll'
+            Join-Path (Get-NuGetPackagePath 'Grpc.Net.Client' '2.65.0') 'lib/net8.0/Grpc.Net.Client.dll')
+        foreach ($f in $foreign) { Test-Path $f | Should -BeTrue }
+        $r = Invoke-InNewSession @"
+`$ErrorActionPreference = 'Stop'
+foreach (`$f in '$($foreign -join "','")') { Add-Type -Path `$f }
+'protobuf=' + [Google.Protobuf.ByteString].Assembly.GetName().Version
+'grpc=' + [Grpc.Net.Client.GrpcChannel].Assembly.GetName().Version
+Import-Module '$ModulePath'
+`$rows = Get-EtcdEndpointStatus -Endpoint '$($local.Endpoints -join "','")' -CaCertPath '$pki/ca.pem' -CertPath '$pki/client.pem' -KeyPath '$pki/client-key.pem'
+'answered=' + @(`$rows | Where-Object { -not `$_.Error }).Count
+"@
+        $r.Output | Should -Match 'protobuf=3\.25\.1\.0'
+        $r.Output | Should -Match 'grpc=2\.0\.0\.0'
+        $r.Output | Should -Match 'answered=3'
+        $r.ExitCode | Should -Be 0
+    }
+
     It 'gives a stopped member a row with its error and reports the others normally' {
         Stop-LocalEtcdMember -Cluster $local -Name m3
         $rows = $cluster | Get-EtcdEndpointStatus -CertificateSet $set -Timeout 3 -ErrorVariable err -ErrorAction SilentlyContinue

@@ -321,4 +321,44 @@ Import-Module '$ModulePath'
             }
         }
     }
+
+    # Debian's etcd 3.4.23 serves no JSON gateway (every /v3 path is 404): the deploy must speak gRPC to it.
+    Context 'etcd 3.4.23, a build without the JSON gateway' {
+        BeforeAll {
+            $lab = $ctx.Lab
+            $ssh = $ctx.Ssh
+            $ctx.Cluster | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue
+            $old = New-EtcdCluster -Name lab34 -Version 3.4.23 -Member @($lab.Hosts | ForEach-Object { @{ Name = $_.Name; Address = $_.Address } }) -WarningAction SilentlyContinue
+            $old | Install-EtcdNode -CertificateSet $ctx.Pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh -ErrorAction Stop | Out-Null
+            $ctl34 = Get-EtcdBinary -Version 3.4.23 -Name etcdctl
+            function Invoke-Etcdctl34([string[]] $Arguments) {
+                $env:ETCDCTL_API = '3'
+                $out = & $ctl34 "--endpoints=$($old.ClientUrls -join ',')" "--cacert=$($ctx.Pki.CaCertificatePath)" "--cert=$($ctx.Pki.ClientCertificatePath)" `
+                    "--key=$($ctx.Pki.ClientKeyPath)" '--dial-timeout=3s' '--command-timeout=5s' @Arguments 2>&1
+                [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out | Out-String) }
+            }
+        }
+        AfterAll { $old | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh }
+
+        It 'deploys with the standard pipeline: healthy in etcdctl''s view, 3.4.23 everywhere, state existing' {
+            $health = Invoke-Etcdctl34 'endpoint', 'health'
+            $health.ExitCode | Should -Be 0 -Because $health.Output
+            ([regex]::Matches($health.Output, 'is healthy')).Count | Should -Be 3
+            $status = Invoke-Etcdctl34 'endpoint', 'status', '-w', 'json'
+            ([regex]::Matches($status.Output, '"version":"3\.4\.23"')).Count | Should -Be 3
+            foreach ($h in $lab.Hosts) {
+                (Invoke-LabSsh -Lab $lab -HostName $h.Name -Command 'grep initial-cluster-state /etc/etcd/conf.yml').Output | Should -Match 'existing'
+                # No gateway on this build: the module's answers above came over gRPC.
+                (Invoke-LabSsh -Lab $lab -HostName $h.Name -Command "curl -s -o /dev/null -w '%{http_code}' --cacert /etc/etcd/ca.pem https://$($h.Address):2379/v3/maintenance/status -X POST -d '{}' -E /etc/etcd/server.pem --key /etc/etcd/server-key.pem").Output | Should -Be '404'
+            }
+            @($old | Get-EtcdEndpointStatus -CertificateSet $ctx.Pki | Where-Object Version -eq '3.4.23').Count | Should -Be 3
+        }
+
+        It 're-running the same pipeline changes nothing and restarts nothing' {
+            $before = Get-LabInvocationId -Context $ctx
+            $results = $old | Install-EtcdNode -CertificateSet $ctx.Pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh -ErrorAction Stop
+            @($results | Where-Object Changed).Count | Should -Be 0
+            foreach ($k in $before.Keys) { (Get-LabInvocationId -Context $ctx)[$k] | Should -Be $before[$k] }
+        }
+    }
 }

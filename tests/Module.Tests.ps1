@@ -1,6 +1,23 @@
 BeforeAll { . "$PSScriptRoot/common.ps1" }
 
 Describe 'EtcdOps module' {
+    It 'ships a net8.0 build with the net8.0 builds of its dependencies, and a desktop build' {
+        # The TargetFramework attribute is stored as text in each assembly's metadata.
+        function Get-TargetFramework([string] $Path) {
+            $text = [Text.Encoding]::ASCII.GetString([IO.File]::ReadAllBytes($Path))
+            if ($text -match '(\.NETCoreApp,Version=v[0-9.]+|\.NETStandard,Version=v[0-9.]+|\.NETFramework,Version=v[0-9.]+)') { $Matches[1] } else { '' }
+        }
+        foreach ($name in 'EtcdOps', 'EtcdOps.Core', 'Renci.SshNet', 'Grpc.Net.Client') {
+            Get-TargetFramework (Join-Path $ModulePath "bin/net8.0/$name.dll") | Should -Be '.NETCoreApp,Version=v8.0' -Because $name
+        }
+        foreach ($name in 'EtcdOps', 'EtcdOps.Core', 'Renci.SshNet', 'System.Text.Json') {
+            Get-TargetFramework (Join-Path $ModulePath "bin/netstandard2.0/$name.dll") | Should -Be '.NETStandard,Version=v2.0' -Because $name
+        }
+        # The module in this session is the net8.0 build.
+        $loaded = (Get-Command Get-EtcdEndpointStatus).ImplementingType.Assembly.Location
+        $loaded | Should -Be (Join-Path $ModulePath 'bin/net8.0/EtcdOps.dll')
+    }
+
     It 'has a valid manifest' {
         $m = Test-ModuleManifest (Join-Path $ModulePath 'EtcdOps.psd1')
         $m.CompatiblePSEditions | Should -Be @('Core', 'Desktop')
