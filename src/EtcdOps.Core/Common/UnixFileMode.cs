@@ -16,7 +16,7 @@ namespace EtcdOps
         {
             if (!IsUnix) return;
             if (NativeChmod(path, (uint)mode) != 0)
-                throw new EtcdOpsException("ChmodFailed", FailureKind.WriteError,
+                throw new EtcdOpsException(ErrorIds.ChmodFailed, FailureKind.WriteError,
                     $"Could not set mode {Convert.ToString(mode, 8)} on '{path}' (errno {Marshal.GetLastWin32Error()}). Check that the file system supports Unix permissions.", path);
         }
 
