@@ -278,7 +278,7 @@ namespace EtcdOps
         /// <summary>After the install the cluster did not become healthy in time.</summary>
         public const string ClusterDidNotStart = nameof(ClusterDidNotStart);
 
-        /// <summary>Stopping or restarting the members asked for would lose quorum.</summary>
+        /// <summary>Stopping or uninstalling the members asked for would lose quorum.</summary>
         public const string QuorumWouldBeLost = nameof(QuorumWouldBeLost);
 
         /// <summary>A rolling restart stopped because the cluster was not healthy.</summary>
