@@ -59,6 +59,9 @@ function Invoke-Build {
     # MAML help is generated from docs/*.md against the built cmdlets' real parameter metadata.
     Invoke-Native $pwsh ($pwshArgs + @('-NoProfile', '-NonInteractive', '-File', "$root/src/build/New-MamlHelp.ps1",
         '-ModulePath', $moduleOut, '-DocsPath', "$root/docs", '-OutFile', "$moduleOut/en-US/EtcdOps.dll-Help.xml"))
+    # The about topics (about_EtcdOps: layout, inventory format, security defaults, error IDs) as plain text for Get-Help.
+    Invoke-Native $pwsh ($pwshArgs + @('-NoProfile', '-NonInteractive', '-File', "$root/src/build/New-AboutHelp.ps1",
+        '-DocsPath', "$root/docs", '-OutPath', "$moduleOut/en-US"))
     Write-Host "Built EtcdOps $version -> $moduleOut"
 }
 

@@ -47,6 +47,42 @@ Describe 'EtcdOps module' {
         @($help.Examples.Example).Count | Should -BeGreaterThan 0
         $help.Examples.Example[0].Code | Should -Match $Name.Split('-')[1]
     }
+
+    Context 'about_EtcdOps' {
+        BeforeAll {
+            $script:about = Get-Help about_EtcdOps | Out-String
+            $script:flat = $about -replace '\s+', ' '   # phrases may be wrapped across lines
+        }
+
+        It 'is a help topic Get-Help finds, with a synopsis' {
+            $about | Should -Match '(?m)^TOPIC\s+about_EtcdOps'
+            $topic = @(Get-Help about_Etcd* -Category HelpFile) | Where-Object Name -eq 'about_EtcdOps'
+            $topic.Synopsis | Should -Match 'host'
+        }
+
+        It 'describes the host layout: <_>' -TestCases @('/usr/local/bin', '/etc/etcd/conf.yml', '/var/lib/etcd', '/etc/systemd/system/etcd.service', '1501', '-BinaryDirectory', '-CertificateDirectory', '-WalDir') {
+            $about | Should -Match ([regex]::Escape($_))
+        }
+
+        It 'names the inventory keys and the security defaults' {
+            foreach ($text in 'clientPort', 'sshUser', 'client-cert-auth: true', 'TLS1.2', 'http://127.0.0.1:2381', 'allowed-cn', 'known_hosts', 'ca-key.pem is never copied') {
+                $flat | Should -Match ([regex]::Escape($text))
+            }
+        }
+
+        It 'lists error IDs and finding rules with what to do: <_>' -TestCases @('HostKeyUnknown', 'InvalidMemberAddress', 'QuorumWouldBeLost', 'CertificateAuthorityChangeRefused', 'MetricsNotLoopback', 'PeerPortOpenToCa') {
+            $about | Should -Match "(?m)^$_\r?\n    Meaning: .+\r?\n(        .+\r?\n)*    What to do: "
+        }
+
+        It 'explains the ID of an error the module really writes' {
+            $record = $null
+            try { New-EtcdCluster -Name t -Member @{ Name = 'a'; Address = 'etcd-a.example' } -ErrorAction Stop | Out-Null }
+            catch { $record = $_ }
+            $id = $record.FullyQualifiedErrorId.Split(',')[0]
+            $id | Should -Be 'InvalidMemberAddress'
+            $about | Should -Match "(?m)^$id\r?\n    Meaning: "
+        }
+    }
 }
 
 Describe 'EtcdOps package' {

@@ -37,11 +37,11 @@ namespace EtcdOps
         {
             Connection = connection;
             if (connection.Endpoints.Count == 0)
-                throw new EtcdOpsException("NoEtcdEndpoint", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.NoEtcdEndpoint, FailureKind.InvalidArgument,
                     "No etcd endpoint to ask. Give -Endpoint, pipe an EtcdCluster, or set ETCDCTL_ENDPOINTS.", null);
             var tls = connection.Endpoints.FirstOrDefault(e => e.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
             if (tls != null && connection.CaCertificatePath == null)
-                throw new EtcdOpsException("MissingCaCertificate", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.MissingCaCertificate, FailureKind.InvalidArgument,
                     $"{tls} uses TLS, but no CA certificate was given to verify etcd's server certificate. Give -CaCertPath " +
                     "(etcdctl --cacert), -CertificateSet, or set ETCDCTL_CACERT. EtcdOps never falls back to the system trust store.", tls);
             _transport = EtcdTransports.For(connection.CaCertificatePath, connection.ClientCertificatePath, connection.ClientKeyPath);
@@ -127,7 +127,7 @@ namespace EtcdOps
                 if (problem != null)
                 {
                     row.Error = problem;
-                    return new EndpointResult<EtcdEndpointHealth>(row, new EtcdOpsException("EtcdEndpointUnhealthy", FailureKind.InvalidOperation,
+                    return new EndpointResult<EtcdEndpointHealth>(row, new EtcdOpsException(ErrorIds.EtcdEndpointUnhealthy, FailureKind.InvalidOperation,
                         $"{endpoint} is unhealthy: {problem}. See etcd's alarm documentation: free space (compact, defragment) or fix the corruption, then 'etcdctl alarm disarm'.", endpoint));
                 }
                 row.Health = true;
@@ -200,12 +200,12 @@ namespace EtcdOps
         {
             var (members, failures) = await GetMembersAsync(endpoints, timeout, cancellation).ConfigureAwait(false);
             if (failures.Count > 0)
-                throw new EtcdOpsException("EtcdMemberListFailed", FailureKind.ConnectionError,
+                throw new EtcdOpsException(ErrorIds.EtcdMemberListFailed, FailureKind.ConnectionError,
                     "Could not read the member list from any endpoint, so the members' client URLs are unknown:" +
                     string.Concat(failures.Select(f => Environment.NewLine + "  " + f.Message)), endpoints.FirstOrDefault());
             var urls = EtcdConnection.NormalizeEndpoints(members.SelectMany(m => m.ClientURLs), tls: true);
             if (urls.Count == 0)
-                throw new EtcdOpsException("EtcdNoMemberClientUrls", FailureKind.InvalidData,
+                throw new EtcdOpsException(ErrorIds.EtcdNoMemberClientUrls, FailureKind.InvalidData,
                     "The member list names no client URLs (are all members unstarted?). Give the endpoints with -Endpoint instead.", endpoints.FirstOrDefault());
             return urls;
         }
@@ -250,7 +250,7 @@ namespace EtcdOps
                 cancellation.WaitHandle.WaitOne(left < interval ? left : interval);
                 cancellation.ThrowIfCancellationRequested();
             }
-            throw new EtcdOpsException("EtcdClusterNotReady", FailureKind.OperationTimeout,
+            throw new EtcdOpsException(ErrorIds.EtcdClusterNotReady, FailureKind.OperationTimeout,
                 $"The cluster was not ready within {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s:" +
                 string.Concat(last.Problems.Select(p => Environment.NewLine + "  " + p)) + Environment.NewLine +
                 "Check those members (service running, logs, network between peers), or raise -Timeout.", last);

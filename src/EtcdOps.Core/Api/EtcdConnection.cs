@@ -55,7 +55,7 @@ namespace EtcdOps
                 (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) ||
                 (uri.AbsolutePath != "/" && uri.AbsolutePath.Length > 0) || uri.Query.Length > 0 || uri.UserInfo.Length > 0)
             {
-                throw new EtcdOpsException("InvalidEndpoint", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.InvalidEndpoint, FailureKind.InvalidArgument,
                     $"'{text}' is not an etcd client URL. Give it as https://HOST:PORT, for example https://10.0.0.11:2379.", text);
             }
             return EtcdCluster.Url(uri.DnsSafeHost, uri.Port, uri.Scheme);

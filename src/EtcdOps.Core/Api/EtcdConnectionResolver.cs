@@ -36,7 +36,7 @@ namespace EtcdOps
             {
                 var sets = CertificateSets.GroupBy(s => s.Path, StringComparer.Ordinal).Select(g => g.First()).ToList();
                 if (sets.Count > 1)
-                    throw new EtcdOpsException("ConflictingCertificateSets", FailureKind.InvalidArgument,
+                    throw new EtcdOpsException(ErrorIds.ConflictingCertificateSets, FailureKind.InvalidArgument,
                         $"Different certificate sets arrived ({string.Join(", ", sets.Select(s => s.Path))}); one call talks to one cluster. " +
                         "Give -CertificateSet explicitly or query the clusters separately.", sets[1]);
                 var set = sets[0];
@@ -68,7 +68,7 @@ namespace EtcdOps
 
             var connection = new EtcdConnection(endpoints, ca, cert, key) { Source = $"endpoints from {endpointSource}; TLS files from {tlsSource}" };
             if (connection.Endpoints.Count == 0)
-                throw new EtcdOpsException("NoEtcdEndpoint", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.NoEtcdEndpoint, FailureKind.InvalidArgument,
                     "No etcd endpoint to ask. Give -Endpoint, pipe an EtcdCluster (or a node config), or set ETCDCTL_ENDPOINTS as for etcdctl.", null);
             return connection;
         }

@@ -35,14 +35,14 @@ namespace EtcdOps
             if (certPath != null)
             {
                 if (keyPath == null)
-                    throw new EtcdOpsException("MissingClientKey", FailureKind.InvalidArgument,
+                    throw new EtcdOpsException(ErrorIds.MissingClientKey, FailureKind.InvalidArgument,
                         $"A client certificate ('{certPath}') was given without its key. Give -KeyPath too (etcdctl --key).", certPath);
                 ClientCertificate = PemCredentials.LoadClientCertificate(certPath, keyPath);
                 _certPath = certPath;
             }
             else if (keyPath != null)
             {
-                throw new EtcdOpsException("MissingClientCertificate", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.MissingClientCertificate, FailureKind.InvalidArgument,
                     $"A client key ('{keyPath}') was given without its certificate. Give -CertPath too (etcdctl --cert).", keyPath);
             }
         }
@@ -79,11 +79,11 @@ namespace EtcdOps
         }
 
         public static EtcdOpsException Timeout(string endpoint, TimeSpan timeout) =>
-            new EtcdOpsException("EtcdEndpointTimeout", FailureKind.OperationTimeout,
+            new EtcdOpsException(ErrorIds.EtcdEndpointTimeout, FailureKind.OperationTimeout,
                 $"{endpoint}: no answer within {timeout.TotalSeconds:0.###} s. Check that etcd runs there and the address is reachable, or raise -Timeout.", endpoint);
 
         public static EtcdOpsException NotAnEtcdClientUrl(string endpoint, string detail, Exception? inner) =>
-            new EtcdOpsException("EtcdInvalidReply", FailureKind.InvalidData,
+            new EtcdOpsException(ErrorIds.EtcdInvalidReply, FailureKind.InvalidData,
                 $"{endpoint}: the answer is not etcd's v3 API ({detail}). Is this an etcd v3 client URL (listen-client-urls, not the peer port)?", endpoint, inner);
 
         /// <summary>
@@ -93,7 +93,7 @@ namespace EtcdOps
         public EtcdOpsException Classify(string endpoint, Uri uri, Exception ex, long started)
         {
             if (ClientCertificateRefused(uri, ex, started))
-                return new EtcdOpsException("EtcdTlsClientCertificateRejected", FailureKind.SecurityError,
+                return new EtcdOpsException(ErrorIds.EtcdTlsClientCertificateRejected, FailureKind.SecurityError,
                     $"{endpoint}: etcd refused the client certificate in the TLS handshake ({Innermost(ex).Message}). {ClientCertificateHint()}", endpoint, ex);
             var socket = Find<SocketException>(ex);
             if (socket != null)
@@ -101,11 +101,11 @@ namespace EtcdOps
                 var hint = socket.SocketErrorCode == SocketError.ConnectionRefused
                     ? "nothing listens there: is etcd running, and is this its client port (listen-client-urls)?"
                     : "check the address and that the host is reachable.";
-                return new EtcdOpsException("EtcdEndpointUnreachable", FailureKind.ConnectionError,
+                return new EtcdOpsException(ErrorIds.EtcdEndpointUnreachable, FailureKind.ConnectionError,
                     $"{endpoint}: {Describe(socket)}; {hint}", endpoint, ex);
             }
             if (_tlsFailures.TryGetValue(uri.Authority, out var reason))
-                return new EtcdOpsException("EtcdTlsServerCertificateRejected", FailureKind.SecurityError,
+                return new EtcdOpsException(ErrorIds.EtcdTlsServerCertificateRejected, FailureKind.SecurityError,
                     $"{endpoint}: TLS handshake refused by EtcdOps: {reason}.", endpoint, ex);
             if (Find<AuthenticationException>(ex) != null || Find<IOException>(ex) != null)
             {
@@ -115,10 +115,10 @@ namespace EtcdOps
                     : HasClientCertificate
                         ? "etcd closed the TLS connection: check that the client certificate was issued by etcd's trusted-ca-file and allows client authentication."
                         : "etcd closed the TLS connection; with client-cert-auth it requires a client certificate: give -CertPath and -KeyPath (etcdctl --cert/--key) or -CertificateSet.";
-                return new EtcdOpsException("EtcdTlsHandshakeFailed", FailureKind.SecurityError,
+                return new EtcdOpsException(ErrorIds.EtcdTlsHandshakeFailed, FailureKind.SecurityError,
                     $"{endpoint}: TLS handshake failed ({detail}). {hint}", endpoint, ex);
             }
-            return new EtcdOpsException("EtcdEndpointUnreachable", FailureKind.ConnectionError,
+            return new EtcdOpsException(ErrorIds.EtcdEndpointUnreachable, FailureKind.ConnectionError,
                 $"{endpoint}: {Innermost(ex).Message}", endpoint, ex);
         }
 

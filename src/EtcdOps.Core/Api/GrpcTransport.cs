@@ -150,7 +150,7 @@ namespace EtcdOps
         public Task<IReadOnlyList<EtcdAlarmEntry>> DeactivateAlarmAsync(string endpoint, EtcdAlarmEntry alarm, TimeSpan timeout, CancellationToken cancellation)
         {
             if (!Enum.TryParse<AlarmType>(alarm.Alarm, ignoreCase: true, out var type))
-                throw new EtcdOpsException("EtcdUnknownAlarm", FailureKind.InvalidArgument, $"'{alarm.Alarm}' is not an etcd alarm (NOSPACE, CORRUPT).", alarm.Alarm);
+                throw new EtcdOpsException(ErrorIds.EtcdUnknownAlarm, FailureKind.InvalidArgument, $"'{alarm.Alarm}' is not an etcd alarm (NOSPACE, CORRUPT).", alarm.Alarm);
             return Alarm(endpoint, "alarm disarm", new AlarmRequest { Action = AlarmRequest.Types.AlarmAction.Deactivate, MemberID = alarm.MemberId, Alarm = type }, timeout, cancellation);
         }
 
@@ -253,7 +253,7 @@ namespace EtcdOps
             {
                 var failure = _tls.Classify(endpoint, uri, status.DebugException, started);
                 // An HTTP/1.1 server, or the peer port: no gRPC there.
-                if (failure.ErrorId == "EtcdEndpointUnreachable" && status.Detail.IndexOf("HTTP/1.1", StringComparison.OrdinalIgnoreCase) >= 0)
+                if (failure.ErrorId == ErrorIds.EtcdEndpointUnreachable && status.Detail.IndexOf("HTTP/1.1", StringComparison.OrdinalIgnoreCase) >= 0)
                     return EtcdTls.NotAnEtcdClientUrl(endpoint, status.Detail, ex);
                 return failure;
             }

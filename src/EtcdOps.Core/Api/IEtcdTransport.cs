@@ -71,7 +71,7 @@ namespace EtcdOps
         internal const int PermissionDeniedCode = 7;
 
         internal EtcdRefusedException(string endpoint, string request, int grpcCode, string etcdMessage, Exception? inner = null)
-            : base("EtcdRequestFailed", FailureKind.InvalidOperation,
+            : base(ErrorIds.EtcdRequestFailed, FailureKind.InvalidOperation,
                 $"{endpoint}: etcd refused the {request} request: \"{etcdMessage}\" (gRPC code {grpcCode}).", endpoint, inner)
         {
             GrpcCode = grpcCode;

@@ -55,7 +55,7 @@ namespace EtcdOps
             var certificates = ReadBouncyCertificates(certPath);
             var key = ReadPrivateKey(keyPath);
             if (!KeyMatches(key, certificates[0].GetPublicKey()))
-                throw new EtcdOpsException("ClientKeyMismatch", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.ClientKeyMismatch, FailureKind.InvalidArgument,
                     $"The key in '{keyPath}' does not belong to the certificate in '{certPath}'. Give the key file that was issued with this certificate (etcdctl --cert/--key pair).",
                     keyPath);
 
@@ -132,7 +132,7 @@ namespace EtcdOps
         private static bool KeyMatches(AsymmetricKeyParameter privateKey, AsymmetricKeyParameter publicKey) =>
             privateKey is RsaPrivateCrtKeyParameters || privateKey is ECPrivateKeyParameters
                 ? PkiCrypto.KeyMatches(privateKey, publicKey)
-                : throw new EtcdOpsException("UnsupportedClientKey", FailureKind.InvalidArgument,
+                : throw new EtcdOpsException(ErrorIds.UnsupportedClientKey, FailureKind.InvalidArgument,
                     $"The client key is a {privateKey.GetType().Name}; use an RSA or EC key, as etcd does.", null);
 
         private static byte[] ReadFile(string path, string what)
@@ -144,12 +144,12 @@ namespace EtcdOps
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 var reason = ex is FileNotFoundException || ex is DirectoryNotFoundException ? "it does not exist" : ex.Message;
-                throw new EtcdOpsException("TlsFileNotReadable", FailureKind.ObjectNotFound,
+                throw new EtcdOpsException(ErrorIds.TlsFileNotReadable, FailureKind.ObjectNotFound,
                     $"Cannot read the {what} file '{path}': {reason}. Check the path (etcdctl's --cacert, --cert and --key take the same files).", path, ex);
             }
         }
 
         private static EtcdOpsException Invalid(string path, string what, string reason, Exception? inner) =>
-            new EtcdOpsException("InvalidTlsFile", FailureKind.InvalidData, $"The {what} file '{path}' is not usable: {reason}.", path, inner);
+            new EtcdOpsException(ErrorIds.InvalidTlsFile, FailureKind.InvalidData, $"The {what} file '{path}' is not usable: {reason}.", path, inner);
     }
 }

@@ -66,15 +66,15 @@ namespace EtcdOps
                 if (unknown.Success)
                 {
                     var member = unknown.Groups["type"].Value.EndsWith(nameof(InventoryMember), StringComparison.Ordinal);
-                    throw new EtcdOpsException("UnknownInventoryKey", FailureKind.InvalidData,
+                    throw new EtcdOpsException(ErrorIds.UnknownInventoryKey, FailureKind.InvalidData,
                         $"{where}: '{unknown.Groups["key"].Value}' is not a {(member ? "member" : "top-level")} key. " +
                         $"The keys of {(member ? "a member" : "the top level")} are {(member ? MemberKeys : TopLevelKeys)}.", source, ex);
                 }
-                throw new EtcdOpsException("InvalidInventoryYaml", FailureKind.InvalidData,
+                throw new EtcdOpsException(ErrorIds.InvalidInventoryYaml, FailureKind.InvalidData,
                     $"{where}: {Clean(inner)}. Fix the YAML there; top-level keys are {TopLevelKeys}.", source, ex);
             }
             if (dto == null)
-                throw new EtcdOpsException("EmptyInventory", FailureKind.InvalidData,
+                throw new EtcdOpsException(ErrorIds.EmptyInventory, FailureKind.InvalidData,
                     $"{source}: the file is empty. Create one with New-EtcdCluster ... | Export-EtcdCluster -Path {source}.", source);
 
             var cluster = new EtcdCluster
@@ -113,7 +113,7 @@ namespace EtcdOps
                 var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
                 var column = lines[i].IndexOf('\t');
                 if (column >= 0 && column < indent)
-                    throw new EtcdOpsException("InvalidInventoryYaml", FailureKind.InvalidData,
+                    throw new EtcdOpsException(ErrorIds.InvalidInventoryYaml, FailureKind.InvalidData,
                         $"{source}: line {i + 1}, column {column + 1}: a tab indents this line; YAML allows only spaces for indentation. Replace the tab with spaces.", source);
             }
         }
@@ -135,7 +135,7 @@ namespace EtcdOps
         public static EtcdCluster Load(string path, out IReadOnlyList<string> warnings)
         {
             if (!File.Exists(path))
-                throw new EtcdOpsException("InventoryNotFound", FailureKind.ObjectNotFound, $"Inventory file '{path}' does not exist.", path);
+                throw new EtcdOpsException(ErrorIds.InventoryNotFound, FailureKind.ObjectNotFound, $"Inventory file '{path}' does not exist.", path);
             var yaml = File.ReadAllText(path);
             var cluster = FromYaml(yaml, path, out var found, out var generated);
             warnings = found;

@@ -26,32 +26,32 @@ namespace EtcdOps
                 new EtcdOpsException(id, FailureKind.InvalidArgument, $"{Where(field)}: {message}", target ?? cluster);
 
             if (string.IsNullOrWhiteSpace(cluster.Name) || !ClusterName.IsMatch(cluster.Name))
-                throw Fault("InvalidClusterName", "Name",
+                throw Fault(ErrorIds.InvalidClusterName, "Name",
                     $"'{cluster.Name}' is not a usable cluster name. Use letters, digits, '.', '_' or '-' (at most 63 characters), starting with a letter or digit.");
 
             if (!EtcdVersion.TryParse(cluster.Version, out var version))
-                throw Fault("InvalidEtcdVersion", "Version",
+                throw Fault(ErrorIds.InvalidEtcdVersion, "Version",
                     $"'{cluster.Version}' is not an etcd version. Give major.minor.patch as on the etcd release page, for example 3.5.16.");
             if (version!.Major != 3 || version.Minor < 4)
-                throw Fault("UnsupportedEtcdVersion", "Version",
+                throw Fault(ErrorIds.UnsupportedEtcdVersion, "Version",
                     $"etcd {version} is not supported. EtcdOps deploys etcd 3.4, 3.5 and 3.6; choose one of those (3.5.x is the safe choice).");
 
             if (string.IsNullOrEmpty(cluster.Token) || !Token.IsMatch(cluster.Token))
-                throw Fault("InvalidClusterToken", "Token",
+                throw Fault(ErrorIds.InvalidClusterToken, "Token",
                     $"'{cluster.Token}' is not a usable initial-cluster-token. Use 1-128 letters, digits, '.', '_' or '-', or omit -Token to get a new unique one.");
 
             CheckPort(cluster.ClientPort, "ClientPort");
             CheckPort(cluster.PeerPort, "PeerPort");
             if (cluster.ClientPort == cluster.PeerPort)
-                throw Fault("PortConflict", "PeerPort",
+                throw Fault(ErrorIds.PortConflict, "PeerPort",
                     $"the client port and the peer port are both {cluster.ClientPort}; etcd needs two different ports (defaults 2379 and 2380).");
 
             if (string.IsNullOrWhiteSpace(cluster.DataDir) || !cluster.DataDir.StartsWith("/", StringComparison.Ordinal) || cluster.DataDir.Trim() == "/")
-                throw Fault("InvalidDataDir", "DataDir",
+                throw Fault(ErrorIds.InvalidDataDir, "DataDir",
                     $"'{cluster.DataDir}' is not an absolute directory path on the host. Use for example /var/lib/etcd.");
 
             if (cluster.Members == null || cluster.Members.Count == 0)
-                throw Fault("NoMembers", "Member",
+                throw Fault(ErrorIds.NoMembers, "Member",
                     "the member list is empty. Give at least one member with Name and Address, for example @{ Name = 'etcd-1'; Address = '10.0.0.11' }; three or five members give fault tolerance.");
 
             var names = new Dictionary<string, EtcdMember>(StringComparer.OrdinalIgnoreCase);
@@ -60,26 +60,26 @@ namespace EtcdOps
             {
                 var m = cluster.Members[i];
                 var at = $"Member[{i}]";
-                if (m == null) throw Fault("NullMember", at, "the member is empty. Give Name and Address.");
+                if (m == null) throw Fault(ErrorIds.NullMember, at, "the member is empty. Give Name and Address.");
                 if (string.IsNullOrWhiteSpace(m.Name))
-                    throw Fault("MissingMemberName", at + ".Name", "the member has no Name. Give each member a name that is a valid host label, such as etcd-1.", m);
+                    throw Fault(ErrorIds.MissingMemberName, at + ".Name", "the member has no Name. Give each member a name that is a valid host label, such as etcd-1.", m);
                 if (!HostLabel.IsMatch(m.Name))
-                    throw Fault("InvalidMemberName", at + ".Name",
+                    throw Fault(ErrorIds.InvalidMemberName, at + ".Name",
                         $"'{m.Name}' is not a valid host label. Use 1-63 letters, digits or '-', not starting or ending with '-' (it becomes part of certificate names and URLs).", m);
                 if (names.TryGetValue(m.Name, out var sameName))
-                    throw Fault("DuplicateMemberName", at + ".Name",
+                    throw Fault(ErrorIds.DuplicateMemberName, at + ".Name",
                         $"the name '{m.Name}' is used by two members. Every member needs its own name: etcd refuses an initial-cluster with duplicate names.", m);
                 names[m.Name] = m;
 
                 if (string.IsNullOrWhiteSpace(m.Address))
-                    throw Fault("MissingMemberAddress", at + ".Address", $"member '{m.Name}' has no Address. Give the IP address etcd should listen on.", m);
+                    throw Fault(ErrorIds.MissingMemberAddress, at + ".Address", $"member '{m.Name}' has no Address. Give the IP address etcd should listen on.", m);
                 if (!IsIpAddress(m.Address))
-                    throw Fault("InvalidMemberAddress", at + ".Address",
+                    throw Fault(ErrorIds.InvalidMemberAddress, at + ".Address",
                         $"member '{m.Name}' has Address '{m.Address}', which is not an IP address. etcd binds only to IP addresses (it fails with \"expected IP in URL for binding\"). " +
                         "Resolve the name and give the IP as Address; put the DNS name into SshHost if SSH should use it.", m);
                 var canonical = IPAddress.Parse(m.Address).ToString();
                 if (addresses.TryGetValue(canonical, out var sameAddress))
-                    throw Fault("DuplicateMemberAddress", at + ".Address",
+                    throw Fault(ErrorIds.DuplicateMemberAddress, at + ".Address",
                         $"members '{sameAddress.Name}' and '{m.Name}' both have Address {m.Address}. Each member needs its own IP: two members on one address would fight over the same ports.", m);
                 addresses[canonical] = m;
 
@@ -99,7 +99,7 @@ namespace EtcdOps
             void CheckPort(int port, string field)
             {
                 if (port < 1 || port > 65535)
-                    throw Fault("InvalidPort", field, $"{port} is not a TCP port. Use 1-65535.");
+                    throw Fault(ErrorIds.InvalidPort, field, $"{port} is not a TCP port. Use 1-65535.");
             }
         }
 

@@ -34,7 +34,7 @@ namespace EtcdOps
         }
 
         public static EtcdVersion Parse(string text) =>
-            TryParse(text, out var v) ? v! : throw new EtcdOpsException("InvalidEtcdVersion", FailureKind.InvalidArgument,
+            TryParse(text, out var v) ? v! : throw new EtcdOpsException(ErrorIds.InvalidEtcdVersion, FailureKind.InvalidArgument,
                 $"'{text}' is not an etcd version. Give major.minor.patch as on the etcd release page, for example 3.5.16.", text);
 
         // The newest patch of each series this module's rules were written and checked against (the latest known

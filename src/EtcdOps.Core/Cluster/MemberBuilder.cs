@@ -28,12 +28,12 @@ namespace EtcdOps
                     case "SshPort":
                         if (value == null) break;
                         if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
-                            throw new EtcdOpsException("InvalidPort", FailureKind.InvalidArgument,
+                            throw new EtcdOpsException(ErrorIds.InvalidPort, FailureKind.InvalidArgument,
                                 $"Member[{index}].SshPort: '{value}' is not a TCP port. Use 1-65535.", values);
                         member.SshPort = port;
                         break;
                     default:
-                        throw new EtcdOpsException("UnknownMemberKey", FailureKind.InvalidArgument,
+                        throw new EtcdOpsException(ErrorIds.UnknownMemberKey, FailureKind.InvalidArgument,
                             $"Member[{index}]: unknown key '{key}'. A member takes {string.Join(", ", Keys)}.", values);
                 }
             }

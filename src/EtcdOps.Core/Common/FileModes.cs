@@ -43,7 +43,7 @@ namespace EtcdOps
         }
 
         private static EtcdOpsException Failed(string path, int mode, string reason, Exception? inner) =>
-            new EtcdOpsException("ChmodFailed", FailureKind.WriteError,
+            new EtcdOpsException(ErrorIds.ChmodFailed, FailureKind.WriteError,
                 $"Could not set mode {Convert.ToString(mode, 8)} on '{path}' ({reason}). Check that the file system supports Unix permissions.", path, inner);
 
 #if !NET

@@ -37,7 +37,7 @@ namespace EtcdOps
             foreach (var member in cluster.Members)
             {
                 if (certificateSet != null && !certificateSet.HasPeer(member.Name))
-                    throw new EtcdOpsException("MissingPeerCertificate", FailureKind.ObjectNotFound,
+                    throw new EtcdOpsException(ErrorIds.MissingPeerCertificate, FailureKind.ObjectNotFound,
                         $"The certificate set at '{certificateSet.Path}' has no peer certificate for member '{member.Name}' ({member.Name}.pem). " +
                         "Create it with New-EtcdCertificateSet for this cluster, or pass the set that belongs to it.", member);
                 var settings = BuildSettings(cluster, member, options, version, state);
@@ -76,7 +76,7 @@ namespace EtcdOps
         public static string CheckClusterState(string state)
         {
             if (state == EtcdConfigOptions.StateNew || state == EtcdConfigOptions.StateExisting) return state;
-            throw new EtcdOpsException("InvalidClusterState", FailureKind.InvalidArgument,
+            throw new EtcdOpsException(ErrorIds.InvalidClusterState, FailureKind.InvalidArgument,
                 $"'{state}' is not an initial-cluster-state: etcd would fail with \"unexpected clusterState \\\"{state}\\\"\". Use 'new' to found a cluster or 'existing' for members of a running one.", state);
         }
 

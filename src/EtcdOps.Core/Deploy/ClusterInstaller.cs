@@ -270,7 +270,7 @@ namespace EtcdOps
                     : "no known cause in its journal; last lines:\n" + EtcdLogDiagnosis.Tail(journal.Output));
             }
             text.Append("\nSee the whole log with Get-EtcdNodeLog.");
-            return new EtcdOpsException("ClusterDidNotStart", FailureKind.OperationTimeout, text.ToString(), null, waitFailure);
+            return new EtcdOpsException(ErrorIds.ClusterDidNotStart, FailureKind.OperationTimeout, text.ToString(), null, waitFailure);
         }
 
         private void Report(NodeInstallSpec spec, string phase, int percent) => _progress(new DeployProgress(spec.Member.Name, phase, percent));

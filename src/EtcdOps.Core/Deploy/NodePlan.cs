@@ -198,7 +198,7 @@ namespace EtcdOps
             try { return EtcdReleaseSource.NormalizeArchitecture(machine); }
             catch (EtcdOpsException ex)
             {
-                throw new EtcdOpsException("UnsupportedArchitecture", FailureKind.InvalidOperation,
+                throw new EtcdOpsException(ErrorIds.UnsupportedArchitecture, FailureKind.InvalidOperation,
                     $"{host}: the host's architecture is '{machine}'; etcd releases exist for amd64 (x86_64) and arm64 (aarch64).", host, ex);
             }
         }
@@ -212,7 +212,7 @@ namespace EtcdOps
             var changed = plans.Where(p => p.ChangesAuthority).ToList();
             if (changed.Count == 0 || !plans.Any(p => p.WasActive)) return null;
             var first = changed[0].Spec;
-            return new EtcdOpsException("CertificateAuthorityChangeRefused", FailureKind.InvalidOperation,
+            return new EtcdOpsException(ErrorIds.CertificateAuthorityChangeRefused, FailureKind.InvalidOperation,
                 $"The certificate set's CA differs from {first.TrustedCaPath} on {string.Join(", ", changed.Select(p => p.Target))}, and the cluster is running. " +
                 "Rolling a new CA onto running members makes them reject each other ('certificate signed by unknown authority') and the cluster loses quorum. " +
                 "No host was touched. Use the certificate set this cluster was deployed with (Import-EtcdCertificateSet on its folder); " +

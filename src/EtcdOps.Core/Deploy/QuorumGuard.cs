@@ -27,7 +27,7 @@ namespace EtcdOps
             var quorum = Needed(cluster.Members.Count);
             if (runningAfter >= quorum) return null;
             var down = cluster.Members.Where(m => !running.Any(s => s.Name == m.Name) && !IsTarget(m.Name)).Select(m => m.Name).ToList();
-            return new EtcdOpsException("QuorumWouldBeLost", FailureKind.InvalidOperation,
+            return new EtcdOpsException(ErrorIds.QuorumWouldBeLost, FailureKind.InvalidOperation,
                 $"{verb} {string.Join(", ", targets)} would leave {runningAfter} of {cluster.Members.Count} members running" +
                 (down.Count > 0 ? $" ({string.Join(", ", down)} already down)" : "") +
                 $"; the cluster needs {quorum} for quorum and would stop serving reads and writes. " +

@@ -40,7 +40,7 @@ namespace EtcdOps
             var key = System.IO.Path.Combine(System.IO.Path.GetFullPath(directory), EtcdCertificateSet.CaKeyFile);
             if (!System.IO.File.Exists(ca)) return false;
             if (!System.IO.File.Exists(key))
-                throw new EtcdOpsException("CaKeyNotInPlace", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.CaKeyNotInPlace, FailureKind.InvalidArgument,
                     $"'{directory}' holds ca.pem but not ca-key.pem, so no certificate can be issued from that CA here. Give its key: -CaCertificatePath '{ca}' -CaKeyPath <ca-key.pem>. " +
                     "(-NewAuthority would make a new CA instead; installed on a running cluster that uses this ca.pem, a new CA takes the cluster down.)", directory);
             request.CaCertificatePath = ca;
@@ -256,14 +256,14 @@ namespace EtcdOps
         {
             var certificate = PkiCrypto.ReadCertificates(certificatePath)[0];
             if (!CertificateInspector.IsCa(certificate))
-                throw new EtcdOpsException("NotACaCertificate", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.NotACaCertificate, FailureKind.InvalidArgument,
                     $"'{certificatePath}' is not a CA certificate (no basicConstraints CA:true). Give the CA's ca.pem, not a server or client certificate.", certificatePath);
             var key = PkiCrypto.ReadPrivateKey(keyPath);
             if (!PkiCrypto.KeyMatches(key, certificate.GetPublicKey()))
-                throw new EtcdOpsException("CaKeyMismatch", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.CaKeyMismatch, FailureKind.InvalidArgument,
                     $"The key '{keyPath}' does not belong to the CA certificate '{certificatePath}'. Give the CA key that was made with that ca.pem.", keyPath);
             if (certificate.NotAfter.ToUniversalTime() <= DateTime.UtcNow)
-                throw new EtcdOpsException("CaExpired", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.CaExpired, FailureKind.InvalidArgument,
                     $"The CA '{certificatePath}' expired on {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}, and with it every certificate it signed. " +
                     $"Make a new CA into another folder: $cluster | New-EtcdCertificateSet -Path <new folder> -NewAuthority; {CertificateAdvice.CaChange}", certificatePath);
             return (certificate, key);
@@ -272,49 +272,49 @@ namespace EtcdOps
         private static void Validate(EtcdCluster cluster, CertificateSetRequest request)
         {
             if (cluster.Members.Count == 0)
-                throw new EtcdOpsException("NoMembers", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.NoMembers, FailureKind.InvalidArgument,
                     "The cluster has no members, so there is nothing to issue peer certificates for. Add members with New-EtcdCluster -Member.", cluster);
             if (request.ValidityDays < 1 || request.CaValidityDays < 1)
-                throw new EtcdOpsException("InvalidValidity", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.InvalidValidity, FailureKind.InvalidArgument,
                     $"Validity must be at least one day (got ValidityDays {request.ValidityDays}, CaValidityDays {request.CaValidityDays}).", request);
             if (string.IsNullOrEmpty(request.CaCertificatePath) != string.IsNullOrEmpty(request.CaKeyPath))
-                throw new EtcdOpsException("IncompleteCa", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.IncompleteCa, FailureKind.InvalidArgument,
                     "Give both -CaCertificatePath and -CaKeyPath to reuse a CA, or neither to make a new one.", request);
 
             var reserved = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["ca"] = "ca.pem", ["server"] = "server.pem" };
             if (!FileBaseName.IsMatch(request.ClientName ?? "") || request.ClientName!.EndsWith("-key", StringComparison.OrdinalIgnoreCase))
-                throw new EtcdOpsException("InvalidClientName", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.InvalidClientName, FailureKind.InvalidArgument,
                     $"Client name '{request.ClientName}' cannot name a file; use letters, digits, '.', '_' or '-' (default 'client').", request.ClientName);
             if (reserved.ContainsKey(request.ClientName))
-                throw new EtcdOpsException("InvalidClientName", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.InvalidClientName, FailureKind.InvalidArgument,
                     $"Client name '{request.ClientName}' would overwrite {reserved[request.ClientName]}; pick another name.", request.ClientName);
             if (string.Equals(request.ClientName, PeerIdentity.CommonNameFor(cluster.Name), StringComparison.Ordinal))
-                throw new EtcdOpsException("InvalidClientName", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.InvalidClientName, FailureKind.InvalidArgument,
                     $"Client name '{request.ClientName}' is the common name of this cluster's peer certificates, so etcd would admit the client certificate on the peer port. Pick another name.", request.ClientName);
             if (request.NewAuthority && !string.IsNullOrEmpty(request.CaCertificatePath))
-                throw new EtcdOpsException("ConflictingCaRequest", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.ConflictingCaRequest, FailureKind.InvalidArgument,
                     "-NewAuthority makes a new CA, -CaCertificatePath and -CaKeyPath reuse one: give one or the other.", request);
             reserved[request.ClientName] = request.ClientName + ".pem (the client certificate)";
             foreach (var member in cluster.Members)
             {
                 if (reserved.TryGetValue(member.Name, out var clash))
-                    throw new EtcdOpsException("MemberNameClash", FailureKind.InvalidArgument,
+                    throw new EtcdOpsException(ErrorIds.MemberNameClash, FailureKind.InvalidArgument,
                         $"Member '{member.Name}' would get {member.Name}.pem, which is {clash}. Rename the member or use -ClientName.", member);
                 if (!IPAddress.TryParse(member.Address, out _))
-                    throw new EtcdOpsException("InvalidMemberAddress", FailureKind.InvalidArgument,
+                    throw new EtcdOpsException(ErrorIds.InvalidMemberAddress, FailureKind.InvalidArgument,
                         $"Member '{member.Name}' has address '{member.Address}', which is not an IP address; etcd binds only to IPs.", member);
             }
             foreach (var ip in request.IPAddresses)
                 if (!IPAddress.TryParse(ip, out var parsed) || !(parsed.AddressFamily == AddressFamily.InterNetwork || parsed.AddressFamily == AddressFamily.InterNetworkV6))
-                    throw new EtcdOpsException("InvalidIPAddress", FailureKind.InvalidArgument,
+                    throw new EtcdOpsException(ErrorIds.InvalidIPAddress, FailureKind.InvalidArgument,
                         $"'{ip}' is not an IP address. Give DNS names with -DnsName.", ip);
             foreach (var name in request.DnsNames)
             {
                 if (IPAddress.TryParse(name, out _))
-                    throw new EtcdOpsException("InvalidDnsName", FailureKind.InvalidArgument,
+                    throw new EtcdOpsException(ErrorIds.InvalidDnsName, FailureKind.InvalidArgument,
                         $"'{name}' is an IP address; Go matches IPs only against IP SANs. Give it with -IPAddress.", name);
                 if (!DnsNamePattern.IsMatch(name ?? "") || name!.Length > 253)
-                    throw new EtcdOpsException("InvalidDnsName", FailureKind.InvalidArgument,
+                    throw new EtcdOpsException(ErrorIds.InvalidDnsName, FailureKind.InvalidArgument,
                         $"'{name}' is not a valid DNS name (letters, digits and '-' per label, labels joined by '.', an optional leading '*.').", name);
             }
         }

@@ -17,7 +17,7 @@ namespace EtcdOps
             directory = Path.GetFullPath(directory);
             warnings = new List<string>();
             if (!Directory.Exists(directory))
-                throw new EtcdOpsException("CertificateDirectoryNotFound", FailureKind.ObjectNotFound,
+                throw new EtcdOpsException(ErrorIds.CertificateDirectoryNotFound, FailureKind.ObjectNotFound,
                     $"'{directory}' does not exist or is not a directory. Give the directory holding ca.pem, server.pem and the other files.", directory);
 
             var missing = new[] { EtcdCertificateSet.CaFile, EtcdCertificateSet.ServerFile, EtcdCertificateSet.ServerKeyFile, clientName + ".pem", clientName + "-key.pem" }
@@ -27,7 +27,7 @@ namespace EtcdOps
                 var hint = missing.Any(m => m.StartsWith(clientName, StringComparison.Ordinal))
                     ? " If the client certificate has another name, give it with -ClientName."
                     : "";
-                throw new EtcdOpsException("IncompleteCertificateSet", FailureKind.ObjectNotFound,
+                throw new EtcdOpsException(ErrorIds.IncompleteCertificateSet, FailureKind.ObjectNotFound,
                     $"'{directory}' lacks {string.Join(", ", missing)}; a set needs ca.pem, server.pem, {clientName}.pem, their keys and one <member>.pem per member.{hint}", directory);
             }
 
@@ -82,7 +82,7 @@ namespace EtcdOps
             else if (File.Exists(path))
                 files = new[] { path };
             else
-                throw new EtcdOpsException("CertificateNotFound", FailureKind.ObjectNotFound,
+                throw new EtcdOpsException(ErrorIds.CertificateNotFound, FailureKind.ObjectNotFound,
                     $"'{path}' does not exist. Give a certificate file or a directory of them.", path);
 
             var result = new List<EtcdCertificateInfo>();

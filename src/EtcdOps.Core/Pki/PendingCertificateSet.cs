@@ -56,7 +56,7 @@ namespace EtcdOps
                 : newAuthority
                     ? "-Force replaces them with certificates from a new CA (the folder holds no CA to keep)."
                     : "-Force re-issues them from the CA (ca.pem and ca-key.pem stay as they are).";
-            return new EtcdOpsException("CertificateFilesExist", FailureKind.ResourceExists,
+            return new EtcdOpsException(ErrorIds.CertificateFilesExist, FailureKind.ResourceExists,
                 $"'{directory}' already holds {string.Join(", ", existing)}. Nothing was written. {force} Or give another -Path.", directory);
         }
 
@@ -121,7 +121,7 @@ namespace EtcdOps
                 TryDeleteDirectory(staging);
                 if (createdDirectory) TryDeleteDirectory(directory);
                 if (ex is EtcdOpsException) throw;
-                throw new EtcdOpsException("CertificateSetWriteFailed", FailureKind.WriteError,
+                throw new EtcdOpsException(ErrorIds.CertificateSetWriteFailed, FailureKind.WriteError,
                     $"Could not write the certificate set to '{directory}': {ex.Message} Nothing was changed; fix the cause and run again.", directory, ex);
             }
             TryDeleteDirectory(staging);

@@ -97,7 +97,7 @@ namespace EtcdOps
             if (signingKey is ECKeyParameters ec)
                 return ec.Parameters.Curve.FieldSize > 256 ? "SHA384WITHECDSA" : "SHA256WITHECDSA";
             if (signingKey is RsaKeyParameters) return "SHA256WITHRSA";
-            throw new EtcdOpsException("UnsupportedCaKey", FailureKind.InvalidData,
+            throw new EtcdOpsException(ErrorIds.UnsupportedCaKey, FailureKind.InvalidData,
                 $"The CA key is a {signingKey.GetType().Name}; EtcdOps signs with RSA or ECDSA CA keys only. Use a CA made with New-EtcdCertificateSet or cfssl.");
         }
 
@@ -164,7 +164,7 @@ namespace EtcdOps
             try { bytes = File.ReadAllBytes(path); }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new EtcdOpsException("CertificateUnreadable", FailureKind.ObjectNotFound,
+                throw new EtcdOpsException(ErrorIds.CertificateUnreadable, FailureKind.ObjectNotFound,
                     $"Cannot read certificate file '{path}': {ex.Message}", path, ex);
             }
             List<X509Certificate> certificates;
@@ -174,11 +174,11 @@ namespace EtcdOps
             }
             catch (Exception ex) when (!(ex is EtcdOpsException))
             {
-                throw new EtcdOpsException("InvalidCertificateFile", FailureKind.InvalidData,
+                throw new EtcdOpsException(ErrorIds.InvalidCertificateFile, FailureKind.InvalidData,
                     $"'{path}' is not a valid PEM certificate file ({ex.Message}). Check that it holds '-----BEGIN CERTIFICATE-----' blocks.", path, ex);
             }
             if (certificates.Count == 0)
-                throw new EtcdOpsException("InvalidCertificateFile", FailureKind.InvalidData,
+                throw new EtcdOpsException(ErrorIds.InvalidCertificateFile, FailureKind.InvalidData,
                     $"'{path}' holds no certificate. Check that it holds a '-----BEGIN CERTIFICATE-----' block.", path);
             return certificates;
         }
@@ -190,11 +190,11 @@ namespace EtcdOps
             try { text = File.ReadAllText(path); }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new EtcdOpsException("KeyUnreadable", FailureKind.ObjectNotFound,
+                throw new EtcdOpsException(ErrorIds.KeyUnreadable, FailureKind.ObjectNotFound,
                     $"Cannot read key file '{path}': {ex.Message}", path, ex);
             }
             if (text.IndexOf("ENCRYPTED", StringComparison.Ordinal) >= 0)
-                throw new EtcdOpsException("EncryptedKey", FailureKind.InvalidData,
+                throw new EtcdOpsException(ErrorIds.EncryptedKey, FailureKind.InvalidData,
                     $"'{path}' is encrypted; etcd cannot read encrypted keys. Decrypt it: openssl pkey -in '{path}' -out plain-key.pem (then chmod 600).", path);
             object? parsed;
             try
@@ -204,7 +204,7 @@ namespace EtcdOps
             }
             catch (Exception ex)
             {
-                throw new EtcdOpsException("InvalidKeyFile", FailureKind.InvalidData,
+                throw new EtcdOpsException(ErrorIds.InvalidKeyFile, FailureKind.InvalidData,
                     $"'{path}' is not a valid PEM private key ({ex.Message}).", path, ex);
             }
             switch (parsed)
@@ -212,7 +212,7 @@ namespace EtcdOps
                 case AsymmetricCipherKeyPair pair: return pair.Private;
                 case AsymmetricKeyParameter key when key.IsPrivate: return key;
                 default:
-                    throw new EtcdOpsException("InvalidKeyFile", FailureKind.InvalidData,
+                    throw new EtcdOpsException(ErrorIds.InvalidKeyFile, FailureKind.InvalidData,
                         $"'{path}' holds no private key. Give the file with '-----BEGIN PRIVATE KEY-----' (or RSA/EC PRIVATE KEY).", path);
             }
         }

@@ -59,7 +59,7 @@ namespace EtcdOps
             if (arch == "aarch64") arch = "arm64";
             foreach (var known in Architectures)
                 if (arch == known) return arch;
-            throw new EtcdOpsException("UnsupportedArchitecture", FailureKind.InvalidArgument,
+            throw new EtcdOpsException(ErrorIds.UnsupportedArchitecture, FailureKind.InvalidArgument,
                 $"'{architecture}' is not an architecture EtcdOps installs. Use {string.Join(" or ", Architectures)}.", architecture);
         }
 
@@ -68,7 +68,7 @@ namespace EtcdOps
         {
             var text = string.IsNullOrWhiteSpace(baseUrl) ? DefaultBaseUrl : baseUrl!.Trim();
             if (!Uri.TryCreate(text.TrimEnd('/') + "/", UriKind.Absolute, out var root) || (root.Scheme != "http" && root.Scheme != "https"))
-                throw new EtcdOpsException("InvalidBaseUrl", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.InvalidBaseUrl, FailureKind.InvalidArgument,
                     $"'{baseUrl}' is not an http(s) URL. Give the folder that holds v<version>/ folders, like {DefaultBaseUrl}; for a local file use -ArchivePath.", baseUrl);
             return new Uri(root, "v" + version + "/");
         }
@@ -130,12 +130,12 @@ namespace EtcdOps
         {
             var full = Path.GetFullPath(archivePath);
             if (!File.Exists(full))
-                throw new EtcdOpsException("ReleaseArchiveNotFound", FailureKind.ObjectNotFound,
+                throw new EtcdOpsException(ErrorIds.ReleaseArchiveNotFound, FailureKind.ObjectNotFound,
                     $"The archive '{full}' does not exist. Give the path of etcd-v{version}-linux-{architecture}.tar.gz.", archivePath);
             var fileName = Path.GetFileName(full);
             var expectedName = ArchiveName(version, architecture);
             if (fileName.StartsWith("etcd-v", StringComparison.Ordinal) && fileName.EndsWith(".tar.gz", StringComparison.Ordinal) && fileName != expectedName)
-                throw new EtcdOpsException("ReleaseArchiveNameMismatch", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.ReleaseArchiveNameMismatch, FailureKind.InvalidArgument,
                     $"'{fileName}' is not the archive of etcd v{version} for linux-{architecture} ({expectedName}). Check -Version and -Architecture.", archivePath);
 
             var sumsPath = Path.Combine(Path.GetDirectoryName(full)!, ChecksumFileName);
@@ -149,13 +149,13 @@ namespace EtcdOps
             else if (File.Exists(sumsPath))
             {
                 expected = Sha256Sums.Find(File.ReadAllText(sumsPath), fileName)
-                    ?? throw new EtcdOpsException("ReleaseChecksumMissing", FailureKind.SecurityError,
+                    ?? throw new EtcdOpsException(ErrorIds.ReleaseChecksumMissing, FailureKind.SecurityError,
                         $"{sumsPath} has no checksum for {fileName}, so the archive cannot be verified. Use the SHA256SUMS published with this release, or give -Sha256.", archivePath);
                 checkedAgainst = sumsPath;
             }
             else
             {
-                throw new EtcdOpsException("ReleaseChecksumMissing", FailureKind.SecurityError,
+                throw new EtcdOpsException(ErrorIds.ReleaseChecksumMissing, FailureKind.SecurityError,
                     $"No checksum to verify '{full}' against: give -Sha256 (from the release's SHA256SUMS) or put that SHA256SUMS file next to the archive.", archivePath);
             }
 
@@ -199,13 +199,13 @@ namespace EtcdOps
                     {
                         if (probe.StatusCode == HttpStatusCode.NotFound) throw NotFound(archiveUrl, folder);
                     }
-                    throw new EtcdOpsException("ReleaseChecksumMissing", FailureKind.SecurityError,
+                    throw new EtcdOpsException(ErrorIds.ReleaseChecksumMissing, FailureKind.SecurityError,
                         $"{sumsUrl} does not exist (HTTP 404), so {name} cannot be verified and is not downloaded. A mirror must serve SHA256SUMS beside the archives; or give -Sha256.", sumsUrl.ToString());
                 }
                 EnsureSuccess(response, sumsUrl);
                 var content = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
                 return Sha256Sums.Find(content, name)
-                    ?? throw new EtcdOpsException("ReleaseChecksumMissing", FailureKind.SecurityError,
+                    ?? throw new EtcdOpsException(ErrorIds.ReleaseChecksumMissing, FailureKind.SecurityError,
                         $"{sumsUrl} lists no checksum for {name}, so it cannot be verified and is not downloaded. Check -Architecture, or give -Sha256.", sumsUrl.ToString());
             }
         }
@@ -231,7 +231,7 @@ namespace EtcdOps
                             try { read = await input.ReadAsync(buffer, 0, buffer.Length, idle.Token).ConfigureAwait(false); }
                             catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
                             {
-                                throw new EtcdOpsException("ReleaseDownloadFailed", FailureKind.OperationTimeout,
+                                throw new EtcdOpsException(ErrorIds.ReleaseDownloadFailed, FailureKind.OperationTimeout,
                                     $"The download of {url} stalled: no data for {ReadIdleTimeout.TotalSeconds:0} s. Check the network or the mirror, then run the command again.", url.ToString());
                             }
                         }
@@ -255,12 +255,12 @@ namespace EtcdOps
             }
             catch (HttpRequestException ex)
             {
-                throw new EtcdOpsException("ReleaseDownloadFailed", FailureKind.ConnectionError,
+                throw new EtcdOpsException(ErrorIds.ReleaseDownloadFailed, FailureKind.ConnectionError,
                     $"Could not reach {url}: {ex.GetBaseException().Message}. Check the network or proxy, use -BaseUrl for a mirror, or -ArchivePath for a local archive.", url.ToString(), ex);
             }
             catch (OperationCanceledException ex) when (!cancellation.IsCancellationRequested)
             {
-                throw new EtcdOpsException("ReleaseDownloadFailed", FailureKind.OperationTimeout,
+                throw new EtcdOpsException(ErrorIds.ReleaseDownloadFailed, FailureKind.OperationTimeout,
                     $"{url} did not answer within {_http.Timeout.TotalSeconds:0} s. Check the network or proxy, or use -BaseUrl for a mirror.", url.ToString(), ex);
             }
         }
@@ -268,18 +268,18 @@ namespace EtcdOps
         private static void EnsureSuccess(HttpResponseMessage response, Uri url)
         {
             if (response.IsSuccessStatusCode) return;
-            throw new EtcdOpsException("ReleaseDownloadFailed", FailureKind.ConnectionError,
+            throw new EtcdOpsException(ErrorIds.ReleaseDownloadFailed, FailureKind.ConnectionError,
                 $"{url} answered HTTP {(int)response.StatusCode} ({response.ReasonPhrase}). Check -BaseUrl and the mirror, then try again.", url.ToString());
         }
 
         private static EtcdOpsException NotFound(Uri archiveUrl, Uri folder) =>
-            new EtcdOpsException("ReleaseNotFound", FailureKind.ObjectNotFound,
+            new EtcdOpsException(ErrorIds.ReleaseNotFound, FailureKind.ObjectNotFound,
                 $"{archiveUrl} does not exist (HTTP 404). Check -Version and -Architecture against the releases at {folder.GetLeftPart(UriPartial.Authority)} (etcd versions look like 3.5.16), or -BaseUrl.", archiveUrl.ToString());
 
         private static void RequireMatch(string expected, string actual, string name, string source, string checkedAgainst)
         {
             if (expected == actual) return;
-            throw new EtcdOpsException("ReleaseChecksumMismatch", FailureKind.SecurityError,
+            throw new EtcdOpsException(ErrorIds.ReleaseChecksumMismatch, FailureKind.SecurityError,
                 $"{name} from {source} has SHA-256 {actual}, but {checkedAgainst} says {expected}. The archive is corrupt or not the published release; it was discarded and nothing was cached.", source);
         }
 

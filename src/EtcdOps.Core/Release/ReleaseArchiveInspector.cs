@@ -42,7 +42,7 @@ namespace EtcdOps
         }
 
         private static EtcdOpsException NotEtcd(string source, EtcdVersion version, string architecture, string why, Exception? inner) =>
-            new EtcdOpsException("ReleaseArchiveNotEtcd", FailureKind.InvalidData,
+            new EtcdOpsException(ErrorIds.ReleaseArchiveNotEtcd, FailureKind.InvalidData,
                 $"{source} matches its checksum but is not an etcd v{version} linux-{architecture} release: {why}. Nothing was cached and no host was touched. " +
                 "Check the mirror (-BaseUrl) or the file (-ArchivePath): it must be the archive published on etcd's release page.", source, inner);
 

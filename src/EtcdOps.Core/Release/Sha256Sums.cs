@@ -37,7 +37,7 @@ namespace EtcdOps
         {
             var trimmed = hash.Trim();
             if (!IsValid(trimmed))
-                throw new EtcdOpsException("InvalidSha256", FailureKind.InvalidArgument,
+                throw new EtcdOpsException(ErrorIds.InvalidSha256, FailureKind.InvalidArgument,
                     $"'{hash}' is not a SHA-256 checksum. Give the 64 hexadecimal digits from the release's SHA256SUMS file.", hash);
             return trimmed.ToLowerInvariant();
         }

@@ -37,7 +37,7 @@ namespace EtcdOps
         {
             var result = await host.RunAsync(script, input, cancellation).ConfigureAwait(false);
             if (!result.Succeeded)
-                throw new EtcdOpsException("RemoteCommandFailed", FailureKind.InvalidOperation,
+                throw new EtcdOpsException(ErrorIds.RemoteCommandFailed, FailureKind.InvalidOperation,
                     $"{host.Name}: {what} failed (exit {result.ExitCode}): {FirstLines(result.Error.Length > 0 ? result.Error : result.Output)}", host.Name);
             return result.Output;
         }

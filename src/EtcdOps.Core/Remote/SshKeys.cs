@@ -71,19 +71,19 @@ namespace EtcdOps
             try { bytes = File.ReadAllBytes(path); }
             catch (Exception ex) when (ex is FileNotFoundException || ex is DirectoryNotFoundException)
             {
-                throw new EtcdOpsException("SshKeyNotFound", FailureKind.ObjectNotFound,
+                throw new EtcdOpsException(ErrorIds.SshKeyNotFound, FailureKind.ObjectNotFound,
                     $"The SSH key '{path}' does not exist. Check -SshKeyPath.", path, ex);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new EtcdOpsException("SshKeyInvalid", FailureKind.InvalidData,
+                throw new EtcdOpsException(ErrorIds.SshKeyInvalid, FailureKind.InvalidData,
                     $"Cannot read the SSH key '{path}': {ex.Message}. Check -SshKeyPath and the file's permissions.", path, ex);
             }
             try
             {
                 var kind = Inspect(Encoding.UTF8.GetString(bytes));
                 if (kind == SshKeyFileKind.PublicKey)
-                    throw new EtcdOpsException("SshKeyIsPublic", FailureKind.InvalidArgument, PublicKeyMessage(path), path);
+                    throw new EtcdOpsException(ErrorIds.SshKeyIsPublic, FailureKind.InvalidArgument, PublicKeyMessage(path), path);
                 var hasPassphrase = passphrase != null && passphrase.Length > 0;
                 if (kind == SshKeyFileKind.EncryptedPrivateKey && !hasPassphrase)
                     throw PassphraseRequired(path, null);
@@ -98,13 +98,13 @@ namespace EtcdOps
                 catch (Exception ex) when (kind == SshKeyFileKind.EncryptedPrivateKey && !(ex is OutOfMemoryException))
                 {
                     // A wrong passphrase shows as garbage after decryption: check bytes, padding or ASN.1 that do not fit.
-                    throw new EtcdOpsException("SshKeyPassphraseWrong", FailureKind.SecurityError,
+                    throw new EtcdOpsException(ErrorIds.SshKeyPassphraseWrong, FailureKind.SecurityError,
                         $"The passphrase given with -SshKeyPassphrase does not open the SSH key '{path}'. Check -SshKeyPassphrase " +
                         $"(ssh-keygen -y -f '{path}' asks for it and prints the public key when it is right).", path, ex);
                 }
                 catch (Exception ex) when (ex is SshException || ex is ArgumentException || ex is FormatException || ex is System.Security.Cryptography.CryptographicException)
                 {
-                    throw new EtcdOpsException("SshKeyInvalid", FailureKind.InvalidData,
+                    throw new EtcdOpsException(ErrorIds.SshKeyInvalid, FailureKind.InvalidData,
                         $"Cannot read the SSH key '{path}': {ex.Message}. -SshKeyPath takes a private key file in OpenSSH, PEM (PKCS#1/PKCS#8) or PuTTY format.", path, ex);
                 }
             }
@@ -119,7 +119,7 @@ namespace EtcdOps
         }
 
         private static EtcdOpsException PassphraseRequired(string path, Exception? inner) =>
-            new EtcdOpsException("SshKeyPassphraseRequired", FailureKind.SecurityError,
+            new EtcdOpsException(ErrorIds.SshKeyPassphraseRequired, FailureKind.SecurityError,
                 $"The SSH key '{path}' is protected by a passphrase. Give it with -SshKeyPassphrase (for example " +
                 "-SshKeyPassphrase (Read-Host -AsSecureString 'Key passphrase')), or load the key into ssh-agent and omit -SshKeyPath.", path, inner);
 

@@ -56,7 +56,7 @@ namespace EtcdOps
                     }
                 }
                 if (methods.Count == 0)
-                    throw new EtcdOpsException("SshNoCredential", FailureKind.InvalidArgument,
+                    throw new EtcdOpsException(ErrorIds.SshNoCredential, FailureKind.InvalidArgument,
                         $"{name}: no way to log in. Give -SshKeyPath, or -SshCredential with a password, or load a key into ssh-agent (SSH_AUTH_SOCK)" +
                         (login.AgentProblem != null ? $"; {login.AgentProblem}" : "") + ".", name);
                 login.Methods = methods.ToArray();

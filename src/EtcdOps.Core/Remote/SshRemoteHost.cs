@@ -92,25 +92,25 @@ namespace EtcdOps
                 switch (_verdict)
                 {
                     case HostKeyVerdict.Changed:
-                        return new EtcdOpsException("HostKeyChanged", FailureKind.SecurityError,
+                        return new EtcdOpsException(ErrorIds.HostKeyChanged, FailureKind.SecurityError,
                             $"{Name}: the host key of {where} ({_fingerprint}) does not match {_options.KnownHostsPath}. Nothing was changed on the host. " +
                             $"This could be a man-in-the-middle attack, or the host was reinstalled. Verify the new fingerprint out of band, then remove the old entry with: {KeygenRemoveCommand(where, _options)}.", Name, ex);
                     case HostKeyVerdict.Revoked:
-                        return new EtcdOpsException("HostKeyRevoked", FailureKind.SecurityError,
+                        return new EtcdOpsException(ErrorIds.HostKeyRevoked, FailureKind.SecurityError,
                             $"{Name}: the host key of {where} ({_fingerprint}) is marked @revoked in {_options.KnownHostsPath}. Refusing to connect.", Name, ex);
                     case HostKeyVerdict.Unknown when _fingerprint.Length > 0:
-                        return new EtcdOpsException("HostKeyUnknown", FailureKind.SecurityError,
+                        return new EtcdOpsException(ErrorIds.HostKeyUnknown, FailureKind.SecurityError,
                             $"{Name}: {where} is not in {_options.KnownHostsPath} (its key is {_fingerprint}). Verify the fingerprint, then add it " +
                             $"({KeyscanAddCommand(_target, _options)}), or pass -HostKeyPolicy AcceptNew to record it on first use.", Name, ex);
                 }
             }
             if (ex is SshAuthenticationException)
-                return new EtcdOpsException("SshAuthenticationFailed", FailureKind.SecurityError,
+                return new EtcdOpsException(ErrorIds.SshAuthenticationFailed, FailureKind.SecurityError,
                     $"{Name}: SSH login as '{_options.User}' on {where} was refused: {ex.Message.TrimEnd('.')}. {login.RefusalHint()}", Name, ex);
             if (ex is SshOperationTimeoutException)
-                return new EtcdOpsException("SshTimeout", FailureKind.OperationTimeout,
+                return new EtcdOpsException(ErrorIds.SshTimeout, FailureKind.OperationTimeout,
                     $"{Name}: no SSH answer from {where} within {_options.ConnectTimeout.TotalSeconds:0} s. Check that the host is up and port {_options.Port} is reachable.", Name, ex);
-            return new EtcdOpsException("SshConnectFailed", FailureKind.ConnectionError,
+            return new EtcdOpsException(ErrorIds.SshConnectFailed, FailureKind.ConnectionError,
                 $"{Name}: cannot connect to {where}: {ex.Message}. Check the address, -SshPort and that sshd is running.", Name, ex);
         }
 
@@ -121,11 +121,11 @@ namespace EtcdOps
             var probe = await ExecAsync("sudo -n true", null, cancellation).ConfigureAwait(false);
             if (probe.Succeeded) { _sudo = SudoMode.NoPassword; return; }
             if (_options.Password == null)
-                throw new EtcdOpsException("SudoPasswordRequired", FailureKind.SecurityError,
+                throw new EtcdOpsException(ErrorIds.SudoPasswordRequired, FailureKind.SecurityError,
                     $"{Name}: '{_options.User}' needs a password for sudo. Pass -SshCredential with that user's password, or allow passwordless sudo for it.", Name);
             var check = await ExecAsync("sudo -S -p '' -v", PasswordLine(), cancellation).ConfigureAwait(false);
             if (!check.Succeeded)
-                throw new EtcdOpsException("SudoRefused", FailureKind.SecurityError,
+                throw new EtcdOpsException(ErrorIds.SudoRefused, FailureKind.SecurityError,
                     $"{Name}: sudo refused '{_options.User}' with the given password. Check the password in -SshCredential and that the user may use sudo.", Name);
             _sudo = SudoMode.Password;
         }
@@ -167,7 +167,7 @@ namespace EtcdOps
             }
             catch (SshException ex) when (!(ex is SshOperationTimeoutException))
             {
-                throw new EtcdOpsException("SshConnectionLost", FailureKind.ConnectionError, $"{Name}: the SSH connection failed: {ex.Message}", Name, ex);
+                throw new EtcdOpsException(ErrorIds.SshConnectionLost, FailureKind.ConnectionError, $"{Name}: the SSH connection failed: {ex.Message}", Name, ex);
             }
             return new RemoteResult(cmd.ExitStatus ?? -1, cmd.Result, cmd.Error);
         }

@@ -27,7 +27,7 @@ namespace EtcdOps.Commands
             {
                 ClusterValidator.Validate(Cluster);
                 if (NoClobber && File.Exists(path))
-                    throw new EtcdOpsException("InventoryExists", FailureKind.ResourceExists,
+                    throw new EtcdOpsException(ErrorIds.InventoryExists, FailureKind.ResourceExists,
                         $"'{path}' already exists and -NoClobber was given. Choose another path or omit -NoClobber to replace it.", path);
                 if (!ShouldProcess(path, $"Write inventory of cluster '{Cluster.Name}'")) return;
                 ClusterInventory.Save(Cluster, path);

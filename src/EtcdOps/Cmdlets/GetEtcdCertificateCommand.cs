@@ -30,7 +30,7 @@ namespace EtcdOps.Commands
             catch (ItemNotFoundException) { found = new string[0]; }
             if (found.Count == 0)
                 WriteError(new ErrorRecord(new ItemNotFoundException($"No file matches '{item}'. Check the path and the pattern."),
-                    "CertificateNotFound", ErrorCategory.ObjectNotFound, item));
+                    ErrorIds.CertificateNotFound, ErrorCategory.ObjectNotFound, item));
             return found;
         }
 

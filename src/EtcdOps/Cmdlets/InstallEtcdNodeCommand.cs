@@ -103,13 +103,13 @@ namespace EtcdOps.Commands
         {
             var piped = _configs.Where(c => c.Cluster.Token == cluster.Token && c.Cluster.Name == cluster.Name).ToList();
             certificates = CertificateSet ?? piped.Select(c => c.CertificateSet).FirstOrDefault(c => c != null)
-                ?? throw new EtcdOpsException("CertificateSetRequired", FailureKind.InvalidArgument,
+                ?? throw new EtcdOpsException(ErrorIds.CertificateSetRequired, FailureKind.InvalidArgument,
                     $"Cluster '{cluster.Name}': no certificates. Pass -CertificateSet (from New-EtcdCertificateSet or Import-EtcdCertificateSet), or pipe configs made by New-EtcdConfig -CertificateSet.", cluster);
             if (piped.Count > 0)
             {
                 var missing = cluster.Members.Where(m => piped.All(c => c.Member.Name != m.Name)).Select(m => m.Name).ToList();
                 if (missing.Count > 0 && (Member == null || Member.Any(n => missing.Contains(n, StringComparer.OrdinalIgnoreCase))))
-                    throw new EtcdOpsException("NodeConfigMissing", FailureKind.InvalidArgument,
+                    throw new EtcdOpsException(ErrorIds.NodeConfigMissing, FailureKind.InvalidArgument,
                         $"Cluster '{cluster.Name}': no config for {string.Join(", ", missing)}. Pipe the whole output of New-EtcdConfig, or omit the configs to use the defaults.", cluster);
                 return piped;
             }
@@ -126,11 +126,11 @@ namespace EtcdOps.Commands
             var errors = findings.Where(f => f.Is(FindingSeverity.Error)).ToList();
             foreach (var c in configs)
                 foreach (var f in c.Files.Where(f => !File.Exists(f.LocalPath)))
-                    errors.Add(new EtcdFinding { Severity = nameof(FindingSeverity.Error), Rule = "FileMissing", Target = c.Member.Name, Key = f.RemotePath, Message = $"{f.LocalPath} does not exist." });
+                    errors.Add(new EtcdFinding { Severity = nameof(FindingSeverity.Error), Rule = ErrorIds.FileMissing, Target = c.Member.Name, Key = f.RemotePath, Message = $"{f.LocalPath} does not exist." });
             if (errors.Count == 0) return;
             var text = new StringBuilder($"Cluster '{cluster.Name}' did not pass the pre-flight checks; no host was touched:");
             foreach (var e in errors) text.Append($"\n  [{e.Rule}] {e.Target}: {e.Message}");
-            throw new EtcdOpsException("PreflightFailed", FailureKind.InvalidData, text.ToString(), cluster);
+            throw new EtcdOpsException(ErrorIds.PreflightFailed, FailureKind.InvalidData, text.ToString(), cluster);
         }
 
         private EtcdRelease ResolveRelease(EtcdCluster cluster, string architecture)
@@ -139,10 +139,10 @@ namespace EtcdOps.Commands
             if (Release != null)
             {
                 if (Release.Version.TrimStart('v') != version.ToString())
-                    throw new EtcdOpsException("ReleaseVersionMismatch", FailureKind.InvalidArgument,
+                    throw new EtcdOpsException(ErrorIds.ReleaseVersionMismatch, FailureKind.InvalidArgument,
                         $"-Release is etcd {Release.Version} but cluster '{cluster.Name}' is etcd {version}. Pass the matching release or change the cluster's Version.", Release);
                 if (Release.Architecture != architecture)
-                    throw new EtcdOpsException("ReleaseArchitectureMismatch", FailureKind.InvalidArgument,
+                    throw new EtcdOpsException(ErrorIds.ReleaseArchitectureMismatch, FailureKind.InvalidArgument,
                         $"-Release is linux-{Release.Architecture} but hosts of cluster '{cluster.Name}' are {architecture}. Omit -Release to get each host's archive, or pass the {architecture} one (Save-EtcdRelease -Architecture {architecture}).", Release);
                 return Release;
             }

@@ -65,7 +65,7 @@ namespace EtcdOps.Commands
                 case IDictionary dictionary:
                     return MemberBuilder.FromDictionary(dictionary, index);
                 case string text:
-                    throw new EtcdOpsException("InvalidMember", FailureKind.InvalidArgument,
+                    throw new EtcdOpsException(ErrorIds.InvalidMember, FailureKind.InvalidArgument,
                         $"Member[{index}]: '{text}' is a plain string. Give a hashtable such as @{{ Name = 'etcd-1'; Address = '10.0.0.11' }}.", item);
                 default:
                     // Objects from Import-Csv or ConvertFrom-Json: take their properties as keys.

@@ -101,7 +101,7 @@ namespace EtcdOps.Commands
                 var findings = EtcdConfigValidator.Validate(configs);
                 var errors = findings.Where(f => f.Is(FindingSeverity.Error)).ToList();
                 if (errors.Count > 0)
-                    throw new EtcdOpsException("InvalidEtcdConfig", FailureKind.InvalidArgument,
+                    throw new EtcdOpsException(ErrorIds.InvalidEtcdConfig, FailureKind.InvalidArgument,
                         $"etcd would refuse the config rendered for cluster '{Cluster.Name}': " +
                         string.Join(" ", errors.Select(e => $"{e.Target} [{e.Key}]: {e.Message}").Distinct()), Cluster);
                 foreach (var message in findings.Select(f => $"{f.Rule} [{f.Key}]: {StripTarget(f.Message)}").Distinct())
@@ -127,7 +127,7 @@ namespace EtcdOps.Commands
                     }
                     catch (System.Exception ex) when (ex is IOException || ex is System.UnauthorizedAccessException)
                     {
-                        WriteFailure(new EtcdOpsException("ConfigWriteFailed", FailureKind.WriteError,
+                        WriteFailure(new EtcdOpsException(ErrorIds.ConfigWriteFailed, FailureKind.WriteError,
                             $"Could not write the config of member '{config.Member.Name}' to '{dir}': {ex.Message}. Check that the folder is writable.", dir, ex), config);
                         continue;
                     }

@@ -61,7 +61,7 @@ namespace EtcdOps.Commands
             catch (OperationCanceledException) { throw new PipelineStoppedException(); }
             catch (EtcdOpsException ex)
             {
-                ThrowFailure(new EtcdOpsException("ClusterUnhealthy", FailureKind.InvalidOperation,
+                ThrowFailure(new EtcdOpsException(ErrorIds.ClusterUnhealthy, FailureKind.InvalidOperation,
                     $"Rolling restart stopped {when}: {ex.Message} No further member was restarted.", health, ex));
             }
         }

@@ -29,7 +29,7 @@ namespace EtcdOps.Commands
         protected override void BeginProcessing()
         {
             if (ParameterSetName == PathSet && !EtcdVersion.TryParse(Version, out _))
-                ThrowFailure(new EtcdOpsException("InvalidEtcdVersion", FailureKind.InvalidArgument,
+                ThrowFailure(new EtcdOpsException(ErrorIds.InvalidEtcdVersion, FailureKind.InvalidArgument,
                     $"'{Version}' is not an etcd version. Give major.minor.patch, for example 3.5.16.", Version));
         }
 
@@ -50,7 +50,7 @@ namespace EtcdOps.Commands
                 }
                 catch (ItemNotFoundException)
                 {
-                    WriteFailure(new EtcdOpsException("ConfigFileNotFound", FailureKind.ObjectNotFound,
+                    WriteFailure(new EtcdOpsException(ErrorIds.ConfigFileNotFound, FailureKind.ObjectNotFound,
                         $"No file matches '{pattern}'. Give the path of a conf.yml (wildcards allowed), e.g. ./out/*/conf.yml.", pattern));
                     continue;
                 }
@@ -62,7 +62,7 @@ namespace EtcdOps.Commands
                     }
                     catch (System.Exception ex) when (ex is IOException || ex is System.UnauthorizedAccessException)
                     {
-                        WriteFailure(new EtcdOpsException("ConfigFileUnreadable", FailureKind.ObjectNotFound,
+                        WriteFailure(new EtcdOpsException(ErrorIds.ConfigFileUnreadable, FailureKind.ObjectNotFound,
                             $"Cannot read '{file}': {ex.Message}. Check that it is a readable file.", file, ex));
                     }
                 }

@@ -80,7 +80,7 @@ namespace EtcdOps.Commands
             if (Member == null || Member.Length == 0) return cluster.Members;
             var unknown = Member.Where(n => cluster.FindMember(n) == null).ToList();
             if (unknown.Count > 0)
-                ThrowInvalidArgument("UnknownMember",
+                ThrowInvalidArgument(ErrorIds.UnknownMember,
                     $"Cluster '{cluster.Name}' has no member named {string.Join(", ", unknown.Select(u => "'" + u + "'"))}. Its members are {string.Join(", ", cluster.Members.Select(m => m.Name))}.",
                     unknown);
             return cluster.Members.Where(m => Member.Contains(m.Name, StringComparer.OrdinalIgnoreCase)).ToList();
@@ -193,7 +193,7 @@ namespace EtcdOps.Commands
         {
             var inner = error is AggregateException agg && agg.InnerExceptions.Count == 1 ? agg.InnerExceptions[0] : error;
             if (inner is EtcdOpsException eo) WriteFailure(eo, target);
-            else WriteError(new ErrorRecord(inner, "HostOperationFailed", ErrorCategory.NotSpecified, target));
+            else WriteError(new ErrorRecord(inner, ErrorIds.HostOperationFailed, ErrorCategory.NotSpecified, target));
         }
     }
 }
