@@ -48,12 +48,13 @@ Describe 'Test-EtcdCertificateSet' {
     }
 
     It 'finds expired certificates as errors' {
-        # Issued 400 days ago through the core API (the module loads it privately, so types come from its assembly).
+        # Issued 400 days ago through Core's internal factory (no cmdlet back-dates certificates), reached by reflection.
         $core = $Clean.GetType().Assembly
-        $request = $core.GetType('EtcdOps.CertificateSetRequest')::new()
+        $request = [Activator]::CreateInstance($core.GetType('EtcdOps.CertificateSetRequest'))
         $request.IssuedAtUtc = [datetime]::UtcNow.AddDays(-400)
         $request.ValidityDays = 365
-        $old = $core.GetType('EtcdOps.CertificateSetFactory')::Create($Cluster, $request, [Threading.CancellationToken]::None).WriteTo((Join-Path $Dir 'expired'), $false)
+        $pending = $core.GetType('EtcdOps.CertificateSetFactory').GetMethod('Create').Invoke($null, @($Cluster.psobject.BaseObject, $request.psobject.BaseObject, [Threading.CancellationToken]::None))
+        $old = $pending.WriteTo((Join-Path $Dir 'expired'), $false)
         & openssl x509 -in $old.ServerCertificatePath -noout -checkend 0 | Out-Null
         $LASTEXITCODE | Should -Be 1 -Because 'openssl agrees the certificate has expired'
         $findings = Test-EtcdCertificateSet $old -Cluster $Cluster

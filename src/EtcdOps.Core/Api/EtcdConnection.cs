@@ -8,7 +8,7 @@ namespace EtcdOps
     /// Where and how to reach etcd: endpoints (client URLs) and the TLS files etcdctl would take
     /// (--cacert, --cert, --key), plus the per-endpoint timeout.
     /// </summary>
-    public sealed class EtcdConnection
+    internal sealed class EtcdConnection
     {
         public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
 

@@ -10,7 +10,7 @@ namespace EtcdOps
     /// ETCDCTL_ENDPOINTS/ETCDCTL_CACERT/ETCDCTL_CERT/ETCDCTL_KEY environment an etcdctl user already has.
     /// Endpoints and TLS files are resolved independently, so a piped cluster works with -CertificateSet.
     /// </summary>
-    public sealed class EtcdConnectionResolver
+    internal sealed class EtcdConnectionResolver
     {
         public IList<string> Endpoints { get; } = new List<string>();
         public string? CaCertificatePath { get; set; }

@@ -18,7 +18,7 @@ namespace EtcdOps
     }
 
     /// <summary>The lines an operator puts in a shell profile (or on a k3s command line) to reach the cluster.</summary>
-    public static class EtcdctlEnvironment
+    internal static class EtcdctlEnvironment
     {
         public static IReadOnlyList<string> Render(EtcdConnection connection, EtcdShell shell, EtcdEnvironmentFormat format)
         {

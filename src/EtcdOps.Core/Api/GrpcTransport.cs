@@ -219,17 +219,39 @@ namespace EtcdOps
             }
         }
 
+        // Reads that may be sent again when a kept connection turns out dead (the member restarted since the last call).
+        private static readonly HashSet<string> Repeatable = new HashSet<string>(StringComparer.Ordinal) { "status", "member list", "range", "alarm list", "hashkv" };
+
         private async Task<T> Call<T>(string endpoint, string what, TimeSpan timeout, CancellationToken cancellation, Func<CallOptions, Task<T>> call)
         {
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            try
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (var attempt = 1; ; attempt++)
             {
-                return await call(new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancellation)).ConfigureAwait(false);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var left = timeout - clock.Elapsed;
+                try
+                {
+                    return await call(new CallOptions(deadline: DateTime.UtcNow + (left > TimeSpan.Zero ? left : TimeSpan.Zero), cancellationToken: cancellation)).ConfigureAwait(false);
+                }
+                catch (RpcException ex) when (ex.Status.DebugException != null && !cancellation.IsCancellationRequested && Forget(endpoint)
+                                              && attempt == 1 && Repeatable.Contains(what) && clock.Elapsed < timeout)
+                {
+                    // The kept HTTP/2 connection died (etcd restarted, a network blip): once more on a new one.
+                }
+                catch (RpcException ex)
+                {
+                    throw Failure(endpoint, what, timeout, cancellation, ex, started);
+                }
             }
-            catch (RpcException ex)
-            {
-                throw Failure(endpoint, what, timeout, cancellation, ex, started);
-            }
+        }
+
+        /// <summary>Drops the endpoint's channel after a transport failure, so the next call dials afresh. Always true.</summary>
+        private bool Forget(string endpoint)
+        {
+            // Disposed a little later: a concurrent call to the same endpoint may still be on it.
+            if (_channels.TryRemove(endpoint, out var dead) && dead.IsValueCreated)
+                _ = Task.Delay(TimeSpan.FromSeconds(30)).ContinueWith(_ => dead.Value.Dispose(), TaskScheduler.Default);
+            return true;
         }
 
         private Task Call(string endpoint, string what, TimeSpan timeout, CancellationToken cancellation, Func<CallOptions, Task> call) =>

@@ -8,7 +8,7 @@ using YamlDotNet.Serialization;
 namespace EtcdOps
 {
     /// <summary>Reads and writes the YAML inventory of a cluster: small, commented, friendly to hand editing.</summary>
-    public static class ClusterInventory
+    internal static class ClusterInventory
     {
         private const string Header =
             "# EtcdOps cluster inventory. Edit freely; Import-EtcdCluster validates it.\n" +

@@ -11,7 +11,7 @@ namespace EtcdOps
     /// Checks an inventory before anything is written or any host is touched. Faults throw
     /// <see cref="EtcdOpsException"/> naming the field and the fix; doubtful choices come back as warnings.
     /// </summary>
-    public static class ClusterValidator
+    internal static class ClusterValidator
     {
         // RFC 1123 host label: what etcd member names end up as in certificates and URLs.
         private static readonly Regex HostLabel = new Regex("^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$", RegexOptions.CultureInvariant);

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace EtcdOps
 {
     /// <summary>An etcd release version (major.minor.patch), as the release archives name it.</summary>
-    public sealed class EtcdVersion : IComparable<EtcdVersion>
+    internal sealed class EtcdVersion : IComparable<EtcdVersion>
     {
         private static readonly Regex Pattern = new Regex(@"^v?(\d{1,4})\.(\d{1,4})\.(\d{1,4})$", RegexOptions.CultureInvariant);
 

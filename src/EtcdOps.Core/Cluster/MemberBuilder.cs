@@ -7,7 +7,7 @@ using System.Linq;
 namespace EtcdOps
 {
     /// <summary>Turns loosely typed member descriptions (hashtables, property bags) into <see cref="EtcdMember"/>s with clear errors.</summary>
-    public static class MemberBuilder
+    internal static class MemberBuilder
     {
         private static readonly string[] Keys = { "Name", "Address", "SshHost", "SshPort", "SshUser" };
 

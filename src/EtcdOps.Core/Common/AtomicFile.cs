@@ -5,7 +5,7 @@ using System.Text;
 namespace EtcdOps
 {
     /// <summary>Writes files so that a reader never sees a half-written one: temp name in the same directory, then rename.</summary>
-    public static class AtomicFile
+    internal static class AtomicFile
     {
         public static readonly Encoding Utf8NoBom = new UTF8Encoding(false);
 

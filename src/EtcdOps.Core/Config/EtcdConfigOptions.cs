@@ -3,7 +3,7 @@ using System.Collections.Generic;
 namespace EtcdOps
 {
     /// <summary>The tunables of New-EtcdConfig. Every default is etcd's own, except where security asks for more (CIS etcd 2.1-2.7).</summary>
-    public sealed class EtcdConfigOptions
+    internal sealed class EtcdConfigOptions
     {
         public const long DefaultSnapshotCount = 100000;
         public const int DefaultHeartbeatInterval = 100;

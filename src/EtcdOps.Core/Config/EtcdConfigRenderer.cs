@@ -7,7 +7,7 @@ using YamlDotNet.Serialization;
 namespace EtcdOps
 {
     /// <summary>Builds each member's conf.yml (from a typed model, through YamlDotNet) and systemd unit.</summary>
-    public static class EtcdConfigRenderer
+    internal static class EtcdConfigRenderer
     {
         private static readonly ISerializer Serializer = new SerializerBuilder()
             .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull)

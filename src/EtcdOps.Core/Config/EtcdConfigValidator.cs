@@ -8,7 +8,7 @@ using System.Text.RegularExpressions;
 namespace EtcdOps
 {
     /// <summary>One conf.yml to check: its text, what to call it in findings, and the etcd release it is for.</summary>
-    public sealed class EtcdConfigSource
+    internal sealed class EtcdConfigSource
     {
         public EtcdConfigSource(string yaml, string target, string version)
         {
@@ -27,7 +27,7 @@ namespace EtcdOps
     /// The pre-flight: finds every way etcd would refuse a conf.yml (quoting etcd's own message, verified against the
     /// real 3.4 and 3.5 binaries) and the choices that start but are insecure or fragile. Never throws on bad input.
     /// </summary>
-    public static class EtcdConfigValidator
+    internal static class EtcdConfigValidator
     {
         private const long EightGiB = 8L * 1024 * 1024 * 1024;
         private const int MaxElectionMs = 50000;

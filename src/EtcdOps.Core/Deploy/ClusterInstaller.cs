@@ -18,7 +18,7 @@ namespace EtcdOps
     /// quorum), waits for the cluster, restarts running members that need it one at a time, and flips
     /// initial-cluster-state to existing. Re-running with unchanged inputs changes nothing and restarts nothing.
     /// </summary>
-    public sealed class ClusterInstaller : IDisposable
+    internal sealed class ClusterInstaller : IDisposable
     {
         private readonly Func<NodeInstallSpec, CancellationToken, Task<IRemoteHost>> _connect;
         private readonly Func<CancellationToken, Task> _waitHealthy;

@@ -5,7 +5,7 @@ using System.Threading.Tasks;
 namespace EtcdOps
 {
     /// <summary>Waits for a cluster to be ready (every member healthy, one leader), from the workstation, over the gateway API.</summary>
-    public sealed class EtcdClusterHealth
+    internal sealed class EtcdClusterHealth
     {
         private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
         private readonly EtcdClient _client;

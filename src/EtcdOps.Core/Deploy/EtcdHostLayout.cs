@@ -58,7 +58,7 @@ namespace EtcdOps
         public override string ToString() => $"{UnitPath} -> {EtcdBinary} --config-file={ConfigPath}";
 
         /// <summary>The layout New-EtcdConfig's options describe.</summary>
-        public static EtcdHostLayout FromOptions(EtcdConfigOptions options, string dataDir, string? walDir) => new EtcdHostLayout
+        internal static EtcdHostLayout FromOptions(EtcdConfigOptions options, string dataDir, string? walDir) => new EtcdHostLayout
         {
             BinaryDirectory = options.BinaryDirectory.TrimEnd('/'),
             ConfigPath = options.ConfigPath,
@@ -72,7 +72,7 @@ namespace EtcdOps
         /// Reads the layout back from a host: the systemd unit that runs <c>etcd --config-file=...</c> (etcd.service
         /// first), then that conf.yml. A host without etcd gets the defaults, with <paramref name="defaultDataDir"/>.
         /// </summary>
-        public static async Task<EtcdHostLayout> ReadAsync(IRemoteHost host, string defaultDataDir, CancellationToken cancellation)
+        internal static async Task<EtcdHostLayout> ReadAsync(IRemoteHost host, string defaultDataDir, CancellationToken cancellation)
         {
             var output = await host.RunCheckedAsync(ReadScript, "reading where etcd is installed", cancellation).ConfigureAwait(false);
             return Parse(output, defaultDataDir);

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace EtcdOps
 {
     /// <summary>A known etcd failure found in a member's journal: what etcd said, why, and what to do.</summary>
-    public sealed class EtcdDiagnosis
+    internal sealed class EtcdDiagnosis
     {
         public EtcdDiagnosis(string rule, string evidence, string cause, string fix)
         {
@@ -21,7 +21,7 @@ namespace EtcdOps
     }
 
     /// <summary>Maps etcd's own log messages (journalctl -u etcd) to causes and fixes.</summary>
-    public static class EtcdLogDiagnosis
+    internal static class EtcdLogDiagnosis
     {
         private static readonly (string Rule, Regex Pattern, string Cause, string Fix)[] Known =
         {

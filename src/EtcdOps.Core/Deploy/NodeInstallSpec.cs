@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace EtcdOps
 {
     /// <summary>Everything Install-EtcdNode puts on one member's host, resolved before any host is touched.</summary>
-    public sealed class NodeInstallSpec
+    internal sealed class NodeInstallSpec
     {
         public NodeInstallSpec(EtcdCluster cluster, EtcdMember member, EtcdHostLayout? layout = null)
         {
@@ -70,7 +70,7 @@ namespace EtcdOps
     }
 
     /// <summary>A progress report from a host's worker; the cmdlet turns these into progress records on its own thread.</summary>
-    public sealed class DeployProgress
+    internal sealed class DeployProgress
     {
         public DeployProgress(string member, string phase, int percent)
         {

@@ -53,7 +53,7 @@ namespace EtcdOps
     /// changed: the files that differ, whether the binaries change, whether a running member needs a restart and why.
     /// <see cref="Description"/> is what -WhatIf prints for the host.
     /// </summary>
-    public sealed class NodePlan
+    internal sealed class NodePlan
     {
         internal NodePlan(NodeInstallSpec spec) => Spec = spec;
 

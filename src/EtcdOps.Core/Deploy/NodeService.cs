@@ -34,7 +34,7 @@ namespace EtcdOps
     }
 
     /// <summary>systemd operations on a member's etcd service, wherever its <see cref="EtcdHostLayout"/> puts it.</summary>
-    public static class NodeService
+    internal static class NodeService
     {
         public static async Task<EtcdNodeState> GetStateAsync(IRemoteHost host, EtcdMember member, EtcdHostLayout layout, CancellationToken cancellation)
         {

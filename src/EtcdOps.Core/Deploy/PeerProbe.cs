@@ -14,7 +14,7 @@ namespace EtcdOps
     /// that whole second. Starting the member with the lowest peer URL first, and the rest once it serves, saves
     /// up to a second per member.
     /// </summary>
-    public static class PeerProbe
+    internal static class PeerProbe
     {
         private static readonly TimeSpan Attempt = TimeSpan.FromMilliseconds(300);
 

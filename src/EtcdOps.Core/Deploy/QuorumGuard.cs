@@ -9,7 +9,7 @@ namespace EtcdOps
     /// cluster keeps a majority of its members running. Taking running members down is refused when fewer than a
     /// majority would be left running, unless forced. Members already down cannot lose quorum by being taken down.
     /// </summary>
-    public static class QuorumGuard
+    internal static class QuorumGuard
     {
         /// <summary>How many members a cluster of <paramref name="memberCount"/> needs running to serve reads and writes.</summary>
         public static int Needed(int memberCount) => memberCount / 2 + 1;
@@ -37,7 +37,7 @@ namespace EtcdOps
     }
 
     /// <summary>When a rolling restart must wait for a healthy cluster.</summary>
-    public static class RestartPolicy
+    internal static class RestartPolicy
     {
         /// <summary>
         /// Before restarting a running member the whole cluster must be healthy (else the restart could cost quorum);

@@ -1,7 +1,7 @@
 namespace EtcdOps
 {
     /// <summary>How bad a finding is: an Error means etcd (or Go's TLS stack) would fail; a Warning means it works for now.</summary>
-    public enum FindingSeverity
+    internal enum FindingSeverity
     {
         Error,
         Warning,
@@ -15,7 +15,7 @@ namespace EtcdOps
     {
         public EtcdFinding() { }
 
-        public EtcdFinding(FindingSeverity severity, string rule, string target, string? key, string message)
+        internal EtcdFinding(FindingSeverity severity, string rule, string target, string? key, string message)
         {
             Severity = severity.ToString();
             Rule = rule;
@@ -29,7 +29,7 @@ namespace EtcdOps
         /// </summary>
         public string Severity { get; set; } = nameof(FindingSeverity.Error);
 
-        public bool Is(FindingSeverity severity) => string.Equals(Severity, severity.ToString(), System.StringComparison.Ordinal);
+        internal bool Is(FindingSeverity severity) => string.Equals(Severity, severity.ToString(), System.StringComparison.Ordinal);
 
         /// <summary>Stable rule name, e.g. <c>ServerSanMissing</c>; scripts may match on it.</summary>
         public string Rule { get; set; } = "";

@@ -20,7 +20,7 @@ namespace EtcdOps
     /// Issues a whole certificate set in memory: CA (or a reused one), server, one peer per member, client.
     /// Nothing touches the disk here, so a failure leaves nothing behind; <see cref="PendingCertificateSet.WriteTo"/> stores it.
     /// </summary>
-    public static class CertificateSetFactory
+    internal static class CertificateSetFactory
     {
         /// <summary>Backdating notBefore absorbs clock skew between the workstation and the hosts.</summary>
         public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(5);

@@ -6,7 +6,7 @@ using System.Linq;
 namespace EtcdOps
 {
     /// <summary>Reads certificate sets and single certificates from disk into EtcdOps objects.</summary>
-    public static class CertificateSetLoader
+    internal static class CertificateSetLoader
     {
         /// <summary>
         /// Opens a directory in the cfssl layout. Peers are the other &lt;name&gt;.pem files that have a &lt;name&gt;-key.pem;

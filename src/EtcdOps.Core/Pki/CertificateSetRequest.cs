@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace EtcdOps
 {
     /// <summary>What New-EtcdCertificateSet was asked for, beyond the cluster itself.</summary>
-    public sealed class CertificateSetRequest
+    internal sealed class CertificateSetRequest
     {
         public CertificateKeyAlgorithm KeyAlgorithm { get; set; } = CertificateKeyAlgorithm.EcdsaP256;
 

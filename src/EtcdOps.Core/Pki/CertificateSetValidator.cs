@@ -12,7 +12,7 @@ namespace EtcdOps
     /// Pre-flight for a certificate set: what etcd or Go's TLS stack would refuse, found before any host is touched.
     /// Reads the files again, so a set changed on disk since it was loaded is checked as it is now.
     /// </summary>
-    public static class CertificateSetValidator
+    internal static class CertificateSetValidator
     {
         private static readonly string ServerAuth = KeyPurposeID.id_kp_serverAuth.Id;
         private static readonly string ClientAuth = KeyPurposeID.id_kp_clientAuth.Id;

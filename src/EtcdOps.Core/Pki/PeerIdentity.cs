@@ -10,7 +10,7 @@ using Org.BouncyCastle.X509;
 namespace EtcdOps
 {
     /// <summary>What a certificate set allows etcd to check on its peer port.</summary>
-    public sealed class PeerPortPolicy
+    internal sealed class PeerPortPolicy
     {
         internal PeerPortPolicy(string? allowedCommonName, string? reason)
         {
@@ -30,7 +30,7 @@ namespace EtcdOps
     /// EtcdOps gives every peer certificate of a cluster one common name, etcd-peer-&lt;cluster&gt; (the member name stays in
     /// OU and the SANs), and renders etcd's peer-transport-security.allowed-cn with it: only this cluster's peers pass.
     /// </summary>
-    public static class PeerIdentity
+    internal static class PeerIdentity
     {
         public const string CommonNamePrefix = "etcd-peer-";
 

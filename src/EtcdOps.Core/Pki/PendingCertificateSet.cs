@@ -27,7 +27,7 @@ namespace EtcdOps
     }
 
     /// <summary>A certificate set issued in memory, ready to be stored as a whole or not at all.</summary>
-    public sealed class PendingCertificateSet
+    internal sealed class PendingCertificateSet
     {
         private readonly List<PendingFile> _files;
 

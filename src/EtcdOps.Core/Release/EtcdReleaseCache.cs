@@ -9,7 +9,7 @@ namespace EtcdOps
     /// each with a ".sha256" file beside it that records the verified checksum and the source. An archive is
     /// only ever moved in after verification, so anything found here with a matching sidecar was verified.
     /// </summary>
-    public sealed class EtcdReleaseCache
+    internal sealed class EtcdReleaseCache
     {
         private const string SidecarSuffix = ".sha256";
         private const string SourcePrefix = "# source: ";

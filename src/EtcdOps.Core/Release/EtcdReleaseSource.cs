@@ -10,7 +10,7 @@ using System.Threading.Tasks;
 namespace EtcdOps
 {
     /// <summary>How far a download has come; read from another thread, so the fields are updated atomically.</summary>
-    public sealed class ReleaseDownloadProgress
+    internal sealed class ReleaseDownloadProgress
     {
         private long _received;
         private long _total = -1;
@@ -30,7 +30,7 @@ namespace EtcdOps
     /// location or a mirror with the same layout, or copied from a local file; verified against SHA256SUMS or a
     /// given checksum before anything lands in the cache. A missing or wrong checksum is always a refusal.
     /// </summary>
-    public sealed class EtcdReleaseSource : IDisposable
+    internal sealed class EtcdReleaseSource : IDisposable
     {
         public const string DefaultBaseUrl = "https://github.com/etcd-io/etcd/releases/download";
         public const string ChecksumFileName = "SHA256SUMS";

@@ -6,7 +6,7 @@ using System.Text;
 namespace EtcdOps
 {
     /// <summary>SHA-256 checksums the way sha256sum writes them: "&lt;hex&gt;  &lt;file&gt;" (or "&lt;hex&gt; *&lt;file&gt;").</summary>
-    public static class Sha256Sums
+    internal static class Sha256Sums
     {
         /// <summary>The checksum listed for <paramref name="fileName"/>, or null when the file has no valid line for it.</summary>
         public static string? Find(string content, string fileName)

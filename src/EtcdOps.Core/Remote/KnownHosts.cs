@@ -19,13 +19,13 @@ namespace EtcdOps
         Ignore,
     }
 
-    public enum HostKeyVerdict { Trusted, Unknown, Changed, Revoked }
+    internal enum HostKeyVerdict { Trusted, Unknown, Changed, Revoked }
 
     /// <summary>
     /// OpenSSH known_hosts: plain and hashed (|1|salt|hmac) host names, [host]:port entries, wildcards,
     /// negation and @revoked markers. @cert-authority lines are skipped (host certificates are not used here).
     /// </summary>
-    public sealed class KnownHosts
+    internal sealed class KnownHosts
     {
         private readonly List<Entry> _entries = new List<Entry>();
 

@@ -9,7 +9,7 @@ using System.Threading.Tasks;
 namespace EtcdOps
 {
     /// <summary>A file that <see cref="RemoteFiles.EnsureAsync"/> had to write, and whether its content (not only mode or owner) changed.</summary>
-    public sealed class RemoteFileChange
+    internal sealed class RemoteFileChange
     {
         public RemoteFileChange(string path, bool contentChanged)
         {
@@ -21,7 +21,7 @@ namespace EtcdOps
     }
 
     /// <summary>A file EtcdOps wants on a host, exactly so.</summary>
-    public sealed class RemoteFile
+    internal sealed class RemoteFile
     {
         public RemoteFile(string path, byte[] content, string mode, string owner = "root", string group = "root")
         {
@@ -48,7 +48,7 @@ namespace EtcdOps
     }
 
     /// <summary>File operations on a host, as shell scripts run over one connection (through sudo when needed).</summary>
-    public static class RemoteFiles
+    internal static class RemoteFiles
     {
         /// <summary>
         /// Makes files on a host exactly as wanted (content, mode, owner) in one round trip, replacing only those

@@ -5,7 +5,7 @@ using System.Threading.Tasks;
 namespace EtcdOps
 {
     /// <summary>The outcome of one remote command.</summary>
-    public sealed class RemoteResult
+    internal sealed class RemoteResult
     {
         public RemoteResult(int exitCode, string output, string error)
         {
@@ -22,7 +22,7 @@ namespace EtcdOps
     /// A host that runs shell scripts as root (directly or through sudo). SSH is the real implementation;
     /// unit tests use a fake. Scripts run with /bin/sh; <paramref name="input"/> goes to the script's stdin.
     /// </summary>
-    public interface IRemoteHost : IDisposable
+    internal interface IRemoteHost : IDisposable
     {
         /// <summary>How the host is named in messages, e.g. "etcd-1 (10.0.0.11)".</summary>
         string Name { get; }
@@ -30,7 +30,7 @@ namespace EtcdOps
         Task<RemoteResult> RunAsync(string script, byte[]? input, CancellationToken cancellation);
     }
 
-    public static class RemoteHostExtensions
+    internal static class RemoteHostExtensions
     {
         /// <summary>Runs a script and throws a RemoteCommandFailed error with its stderr when it fails.</summary>
         public static async Task<string> RunCheckedAsync(this IRemoteHost host, string script, string what, CancellationToken cancellation, byte[]? input = null)

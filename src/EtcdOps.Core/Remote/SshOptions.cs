@@ -4,7 +4,7 @@ using System.Security;
 namespace EtcdOps
 {
     /// <summary>How to reach hosts over SSH. Per-member values in the inventory win over these defaults.</summary>
-    public sealed class SshOptions
+    internal sealed class SshOptions
     {
         public string User { get; set; } = "root";
         public int Port { get; set; } = 22;

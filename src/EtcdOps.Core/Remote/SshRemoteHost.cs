@@ -16,7 +16,7 @@ namespace EtcdOps
     /// One SSH connection to one host, used for every step on that host. Verifies the host key against
     /// known_hosts before authenticating; runs scripts as root, through sudo when the user is not root.
     /// </summary>
-    public sealed class SshRemoteHost : IRemoteHost
+    internal sealed class SshRemoteHost : IRemoteHost
     {
         private static readonly object KnownHostsGate = new object();
         private readonly SshClient _client;

@@ -44,7 +44,7 @@ namespace EtcdOps.Commands
         }
 
         /// <summary>The endpoints and TLS files this call uses (terminating error when there is none).</summary>
-        protected EtcdConnection ResolveConnection(TimeSpan timeout)
+        private protected EtcdConnection ResolveConnection(TimeSpan timeout)
         {
             var resolver = new EtcdConnectionResolver
             {
@@ -71,7 +71,7 @@ namespace EtcdOps.Commands
         }
 
         /// <summary>An API client for the connection; bad TLS files or a missing CA stop the call.</summary>
-        protected EtcdClient CreateClient(EtcdConnection connection)
+        private protected EtcdClient CreateClient(EtcdConnection connection)
         {
             try
             {
@@ -85,7 +85,7 @@ namespace EtcdOps.Commands
         }
 
         /// <summary>The endpoints to ask: the given ones, or with -AllMembers every member's client URLs.</summary>
-        protected IReadOnlyList<string> TargetEndpoints(EtcdClient client, bool allMembers)
+        private protected IReadOnlyList<string> TargetEndpoints(EtcdClient client, bool allMembers)
         {
             if (!allMembers) return client.Connection.Endpoints;
             try

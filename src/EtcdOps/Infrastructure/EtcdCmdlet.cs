@@ -34,7 +34,7 @@ namespace EtcdOps.Commands
         /// on the pipeline thread. The download is never left running behind a failed or stopped pipeline, and a
         /// Completed record always follows.
         /// </summary>
-        protected T WithDownloadProgress<T>(string activity, string source, Func<ReleaseDownloadProgress, Task<T>> start)
+        private protected T WithDownloadProgress<T>(string activity, string source, Func<ReleaseDownloadProgress, Task<T>> start)
         {
             var progress = new ReleaseDownloadProgress();
             var record = new ProgressRecord(Math.Abs(source.GetHashCode() % 100000) + 1, activity, source);

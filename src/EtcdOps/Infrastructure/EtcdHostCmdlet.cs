@@ -86,7 +86,7 @@ namespace EtcdOps.Commands
             return cluster.Members.Where(m => Member.Contains(m.Name, StringComparer.OrdinalIgnoreCase)).ToList();
         }
 
-        protected SshOptions SshOptionsFor(EtcdMember member)
+        private protected SshOptions SshOptionsFor(EtcdMember member)
         {
             var options = new SshOptions
             {
@@ -101,7 +101,7 @@ namespace EtcdOps.Commands
             return options.ForMember(member);
         }
 
-        protected async Task<IRemoteHost> ConnectAsync(EtcdMember member, CancellationToken cancellation) =>
+        private protected async Task<IRemoteHost> ConnectAsync(EtcdMember member, CancellationToken cancellation) =>
             await SshRemoteHost.ConnectAsync($"{member.Name} ({member.SshTarget})", member.SshTarget, SshOptionsFor(member), cancellation).ConfigureAwait(false);
 
         /// <summary>
@@ -109,7 +109,7 @@ namespace EtcdOps.Commands
         /// host. Progress reported by workers is written here, on the pipeline thread; a Completed record always
         /// follows. Per-member failures become non-terminating errors; results come back in member order.
         /// </summary>
-        protected IReadOnlyList<T> RunOnHosts<T>(string activity, IReadOnlyList<EtcdMember> members,
+        private protected IReadOnlyList<T> RunOnHosts<T>(string activity, IReadOnlyList<EtcdMember> members,
             Func<EtcdMember, IRemoteHost, Action<string>, CancellationToken, Task<T>> work) where T : class
         {
             var events = new ConcurrentQueue<(int Index, string Status)>();
@@ -150,11 +150,11 @@ namespace EtcdOps.Commands
                 await NodeService.GetStateAsync(host, m, await ReadLayoutAsync(cluster, host, ct).ConfigureAwait(false), ct).ConfigureAwait(false));
 
         /// <summary>Where etcd lives on a member's host, read back from its unit and conf.yml (so New-EtcdConfig's choices hold for every later cmdlet).</summary>
-        protected static Task<EtcdHostLayout> ReadLayoutAsync(EtcdCluster cluster, IRemoteHost host, CancellationToken cancellation) =>
+        private protected static Task<EtcdHostLayout> ReadLayoutAsync(EtcdCluster cluster, IRemoteHost host, CancellationToken cancellation) =>
             EtcdHostLayout.ReadAsync(host, cluster.DataDir, cancellation);
 
         /// <summary>Runs a systemctl action on each member's etcd service, then reads the service's state back.</summary>
-        protected IReadOnlyList<EtcdNodeState> RunServiceAction(string activity, EtcdCluster cluster, IReadOnlyList<EtcdMember> members, string step,
+        private protected IReadOnlyList<EtcdNodeState> RunServiceAction(string activity, EtcdCluster cluster, IReadOnlyList<EtcdMember> members, string step,
             Func<IRemoteHost, EtcdHostLayout, CancellationToken, Task> action) =>
             RunOnHosts(activity, members, async (m, host, report, ct) =>
             {

@@ -22,7 +22,9 @@ namespace EtcdOps.Tests.Api
             public Task<EtcdRangeReply> RangeAsync(string endpoint, EtcdRangeRequest request, TimeSpan timeout, CancellationToken cancellation)
             {
                 Reads.Add(request);
-                return Task.FromResult(Range(request));
+                // Like the real transports (async methods), a failure arrives in the task, not as a throw.
+                try { return Task.FromResult(Range(request)); }
+                catch (Exception ex) { return Task.FromException<EtcdRangeReply>(ex); }
             }
             public Task<IReadOnlyList<EtcdAlarmEntry>> AlarmsAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) => Task.FromResult(Alarms());
             public Task<EtcdEndpointStatus> StatusAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();

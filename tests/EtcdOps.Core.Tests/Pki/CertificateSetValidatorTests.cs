@@ -133,9 +133,9 @@ namespace EtcdOps.Tests.Pki
         }
 
         [Theory]
-        [InlineData(false, FindingSeverity.Error)]
-        [InlineData(true, FindingSeverity.Warning)]
-        public void ACaWithExtendedKeyUsagesIsFound(bool coversEtcd, FindingSeverity expected)
+        [InlineData(false, "Error")]
+        [InlineData(true, "Warning")]
+        public void ACaWithExtendedKeyUsagesIsFound(bool coversEtcd, string expected)
         {
             using var dir = new TempDirectory();
             var set = NewSet(dir.Path);
