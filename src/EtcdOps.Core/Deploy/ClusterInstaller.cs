@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -20,6 +21,9 @@ namespace EtcdOps
     /// </summary>
     internal sealed class ClusterInstaller : IDisposable
     {
+        /// <summary>The user and the group etcd runs as.</summary>
+        private const string Account = "etcd";
+
         private readonly Func<NodeInstallSpec, CancellationToken, Task<IRemoteHost>> _connect;
         private readonly Func<CancellationToken, Task> _waitHealthy;
         private readonly Action<DeployProgress> _progress;
@@ -51,7 +55,7 @@ namespace EtcdOps
                     try
                     {
                         Report(spec, "Inspecting host", 10);
-                        var probe = HostProbe.Parse(await host.RunCheckedAsync(ProbeScript(spec), "inspecting the host", cancellation).ConfigureAwait(false));
+                        var probe = HostProbe.Parse(await host.RunCheckedAsync(ProbeCommand(spec), "inspecting the host", cancellation).ConfigureAwait(false));
                         var plan = NodePlanner.Decide(spec, probe);
                         _hosts[plan] = host;
                         plans[i] = plan;
@@ -89,7 +93,7 @@ namespace EtcdOps
             foreach (var n in nodes.Where(n => n.Plan.NeedsRestart))
             {
                 Report(n.Spec, "Restarting etcd (rolling): " + string.Join("; ", n.Plan.RestartReasons), 85);
-                await n.Host.RunCheckedAsync($"systemctl restart {n.Spec.UnitName}", "restarting etcd", cancellation).ConfigureAwait(false);
+                await NodeService.RestartAsync(n.Host, n.Spec.Layout, cancellation).ConfigureAwait(false);
                 n.Result.Restarted = true;
                 try { await _waitHealthy(cancellation).ConfigureAwait(false); }
                 catch (EtcdOpsException ex) { throw await ExplainAsync(new[] { n }, ex, cancellation).ConfigureAwait(false); }
@@ -137,7 +141,7 @@ namespace EtcdOps
         private async Task StartOneAsync(Node n, CancellationToken cancellation)
         {
             Report(n.Spec, "Starting etcd", 70);
-            await n.Host.RunCheckedAsync($"systemctl start --no-block {n.Spec.UnitName}", "starting etcd", cancellation).ConfigureAwait(false);
+            await NodeService.StartAsync(n.Host, n.Spec.Layout, cancellation).ConfigureAwait(false);
             n.Result.Started = true;
         }
 
@@ -156,10 +160,7 @@ namespace EtcdOps
                 }
                 else Report(spec, "Writing user, directories, certificates, config and unit", 40);
 
-                var enable = $"[ -z \"$reload\" ] || systemctl daemon-reload\n" +
-                             $"if ! systemctl is-enabled --quiet {spec.UnitName}; then systemctl enable --quiet {spec.UnitName}; echo 'changed: service enabled'; fi\n";
-                var writing = RemoteFiles.EnsureAsync(n.Host, plan.FilesToWrite, cancellation, AccountScript(spec) + "reload=\n", enable,
-                    new Dictionary<string, string> { [spec.UnitPath] = "reload=1" });
+                var writing = RemoteFiles.EnsureAsync(n.Host, plan.FilesToWrite, cancellation, AccountCommand(spec), EnableCommand(plan));
                 await Task.WhenAll(binaries, writing).ConfigureAwait(false);
                 var applied = writing.Result;
                 if (plan.InstallsBinaries)
@@ -181,70 +182,37 @@ namespace EtcdOps
         /// One read-only round trip: installed version, service state and start time, whether the data dir holds a
         /// member, the architecture, the account, and the fingerprint and modification time of every wanted file.
         /// </summary>
-        private static string ProbeScript(NodeInstallSpec spec)
+        internal static string ProbeCommand(NodeInstallSpec spec)
         {
-            string Q(string v) => RemoteHostExtensions.Quote(v);
-            var etcd = Q(spec.BinDir + "/etcd");
-            var dirs = string.Join(" ", spec.Layout.EtcdDirectories.Select(Q));
-            var script = new StringBuilder();
-            script.Append($"echo \"etcd=$({etcd} --version 2>/dev/null | sed -n 's/^etcd Version: //p')\"\n");
-            script.Append($"echo \"active=$(systemctl is-active {spec.UnitName} 2>/dev/null)\"\n");
-            script.Append($"echo \"enabled=$(systemctl is-enabled {spec.UnitName} 2>/dev/null)\"\n");
-            // Microseconds since the epoch, compared with the files' modification times: a process older than its files missed a restart.
-            script.Append($"t=$(systemctl show {spec.UnitName} -p ExecMainStartTimestamp --value --timestamp=us+utc 2>/dev/null || true)\n");
-            script.Append("if [ -n \"$t\" ]; then echo \"started=$(date -d \"$t\" +%s%6N 2>/dev/null)\"; fi\n");
-            script.Append($"if [ -d {Q(spec.DataDir.TrimEnd('/') + "/member")} ]; then echo bootstrapped=yes; else echo bootstrapped=no; fi\n");
-            script.Append("echo \"arch=$(uname -m)\"\n");
-            script.Append("a=ok; getent group etcd >/dev/null && id -u etcd >/dev/null 2>&1 || a=missing\n");
-            script.Append($"for d in {dirs}; do [ \"$(stat -c '%a %U %G' \"$d\" 2>/dev/null)\" = '700 etcd etcd' ] || a=missing; done\n");
-            script.Append("echo \"account=$a\"\n");
-            script.Append($"[ ! -e {etcd} ] || echo \"mbin=$(date -r {etcd} +%s%6N)\"\n");
-            var paths = NodePlanner.ProbedPaths(spec);
-            for (var i = 0; i < paths.Count; i++)
+            var dirs = spec.Layout.EtcdDirectories;
+            return RemoteScript.ProbeHost.Command(new[]
             {
-                var p = Q(paths[i]);
-                script.Append($"if [ -f {p} ]; then echo \"f{i}=$(sha256sum < {p} | cut -d' ' -f1) $(stat -c '%a %U %G' {p})\"; echo \"m{i}=$(date -r {p} +%s%6N)\"; fi\n");
-            }
-            return script.ToString();
+                spec.Layout.EtcdBinary, spec.UnitName, spec.DataDir.TrimEnd('/') + "/member", Account, Account, dirs.Count.ToString(CultureInfo.InvariantCulture),
+            }.Concat(dirs).Concat(NodePlanner.ProbedPaths(spec)));
         }
 
         private Task InstallBinariesAsync(IRemoteHost host, NodeInstallSpec spec, CancellationToken cancellation)
         {
             if (string.IsNullOrEmpty(spec.ReleaseArchivePath))
                 throw new InvalidOperationException($"{spec.DisplayName}: no release archive was resolved for this host.");
-            var bin = RemoteHostExtensions.Quote(spec.BinDir);
-            // Streams the archive (verified against SHA256SUMS on the workstation; SSH protects it in transit) straight
-            // into tar, then swaps each binary in by rename so a running etcd keeps its old inode until it restarts.
-            // The final version check proves the right binaries arrived whole.
-            var script =
-                "set -e\n" +
-                "tmp=$(mktemp -d /var/tmp/etcdops.XXXXXX)\n" +
-                "trap 'rm -rf \"$tmp\"' EXIT; trap 'exit 1' INT TERM HUP PIPE\n" +
-                "mkdir \"$tmp/x\" && tar -xzf - -C \"$tmp/x\" --strip-components=1\n" +
-                $"mkdir -p {bin}\n" +
-                "for b in etcd etcdctl etcdutl; do\n" +
-                "  [ -f \"$tmp/x/$b\" ] || continue\n" +
-                $"  install -m 0755 -o root -g root \"$tmp/x/$b\" {bin}/.$b.etcdops-new\n" +
-                $"  mv -f {bin}/.$b.etcdops-new {bin}/$b\n" +
-                "done\n" +
-                $"v=$({bin}/etcd --version | sed -n 's/^etcd Version: //p')\n" +
-                $"[ \"$v\" = '{spec.ReleaseVersion}' ] || {{ echo \"etcd --version says '$v', expected {spec.ReleaseVersion}\" >&2; exit 1; }}\n";
             var archive = _archives.GetOrAdd(spec.ReleaseArchivePath, p => new Lazy<byte[]>(() => File.ReadAllBytes(p))).Value;
-            return host.RunCheckedAsync(script, $"installing etcd {spec.ReleaseVersion}", cancellation, archive);
+            return host.RunCheckedAsync(InstallBinariesCommand(spec), $"installing etcd {spec.ReleaseVersion}", cancellation, archive);
         }
 
-        private static string AccountScript(NodeInstallSpec spec)
-        {
-            var data = RemoteHostExtensions.Quote(spec.DataDir);
-            var dirs = string.Join(" ", spec.Layout.EtcdDirectories.Select(RemoteHostExtensions.Quote));
-            return
-                "set -e\n" +
-                $"if ! getent group etcd >/dev/null; then groupadd --system -g {spec.EtcdGid} etcd; echo 'changed: group etcd ({spec.EtcdGid})'; fi\n" +
-                $"if ! id -u etcd >/dev/null 2>&1; then useradd --system -u {spec.EtcdUid} -g etcd -d {data} -s /bin/false -M -c 'etcd user' etcd; echo 'changed: user etcd ({spec.EtcdUid})'; fi\n" +
-                $"for d in {dirs}; do\n" +
-                "  if [ \"$(stat -c '%a %U %G' \"$d\" 2>/dev/null)\" != '700 etcd etcd' ]; then install -d -m 0700 -o etcd -g etcd \"$d\"; echo \"changed: directory $d\"; fi\n" +
-                "done\n";
-        }
+        /// <summary>Unpacks the archive that arrives on stdin into the layout's binary directory (by way of /var/tmp: /tmp may be a small tmpfs).</summary>
+        internal static string InstallBinariesCommand(NodeInstallSpec spec, string tempParent = "/var/tmp") =>
+            RemoteScript.InstallBinaries.Command(spec.BinDir, spec.ReleaseVersion, tempParent);
+
+        /// <summary>The etcd user and group (created with the layout's IDs when missing) and the directories etcd owns.</summary>
+        internal static string AccountCommand(NodeInstallSpec spec) =>
+            RemoteScript.PrepareAccount.Command(new[]
+            {
+                Account, Account, spec.EtcdUid.ToString(CultureInfo.InvariantCulture), spec.EtcdGid.ToString(CultureInfo.InvariantCulture), spec.DataDir,
+            }.Concat(spec.Layout.EtcdDirectories));
+
+        /// <summary>systemd reads the unit again when the plan writes it; the unit gets enabled when it is not.</summary>
+        internal static string EnableCommand(NodePlan plan) =>
+            RemoteScript.EnableService.Command(plan.Spec.UnitName, plan.FilesToWrite.Any(f => f.Path == plan.Spec.UnitPath) ? "reload" : "no-reload");
 
         private async Task FlipToExistingAsync(Node n, CancellationToken cancellation)
         {
@@ -261,7 +229,7 @@ namespace EtcdOps
             var text = new StringBuilder(waitFailure.Message);
             foreach (var n in nodes)
             {
-                var journal = await n.Host.RunAsync($"journalctl -u {n.Spec.UnitName} -n 80 --no-pager -o cat 2>/dev/null; systemctl is-active {n.Spec.UnitName}", null, cancellation).ConfigureAwait(false);
+                var journal = await n.Host.RunAsync(RemoteScript.JournalTail.Command(n.Spec.UnitName, "80"), null, cancellation).ConfigureAwait(false);
                 var found = EtcdLogDiagnosis.Diagnose(journal.Output);
                 if (found.Count == 0 && journal.Output.TrimEnd().EndsWith("\nactive", StringComparison.Ordinal)) continue;
                 text.Append($"\n{n.Spec.DisplayName}: ");

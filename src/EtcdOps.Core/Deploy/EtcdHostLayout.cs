@@ -72,22 +72,16 @@ namespace EtcdOps
         /// Reads the layout back from a host: the systemd unit that runs <c>etcd --config-file=...</c> (etcd.service
         /// first), then that conf.yml. A host without etcd gets the defaults, with <paramref name="defaultDataDir"/>.
         /// </summary>
-        internal static async Task<EtcdHostLayout> ReadAsync(IRemoteHost host, string defaultDataDir, CancellationToken cancellation)
+        internal static Task<EtcdHostLayout> ReadAsync(IRemoteHost host, string defaultDataDir, CancellationToken cancellation) =>
+            ReadAsync(host, defaultDataDir, Directory(DefaultUnitPath), cancellation);
+
+        /// <summary>The same, looking for the unit in <paramref name="unitDirectory"/>.</summary>
+        internal static async Task<EtcdHostLayout> ReadAsync(IRemoteHost host, string defaultDataDir, string unitDirectory, CancellationToken cancellation)
         {
-            var output = await host.RunCheckedAsync(ReadScript, "reading where etcd is installed", cancellation).ConfigureAwait(false);
+            // Prints "unit=<path>", "exec=<ExecStart line>", then conf.yml after a marker line.
+            var output = await host.RunCheckedAsync(RemoteScript.ReadLayout.Command(unitDirectory), "reading where etcd is installed", cancellation).ConfigureAwait(false);
             return Parse(output, defaultDataDir);
         }
-
-        // Prints "unit=<path>", "exec=<ExecStart line>", then conf.yml after a marker line.
-        private const string ReadScript =
-            "for f in /etc/systemd/system/etcd.service /etc/systemd/system/*.service; do\n" +
-            "  [ -f \"$f\" ] || continue\n" +
-            "  e=$(grep -m1 '^ExecStart=.*etcd .*--config-file=' \"$f\" 2>/dev/null) || continue\n" +
-            "  echo \"unit=$f\"; echo \"exec=$e\"\n" +
-            "  c=$(echo \"$e\" | sed -n 's/.*--config-file=\\([^ ]*\\).*/\\1/p')\n" +
-            "  echo '--- conf'; [ ! -f \"$c\" ] || cat \"$c\"\n" +
-            "  break\n" +
-            "done\n";
 
         private static readonly Regex ExecStart = new Regex(@"^ExecStart=\s*[-@:+!]*(?<bin>\S*/)?etcd\s.*--config-file=(?<conf>\S+)", RegexOptions.CultureInvariant);
 

@@ -2,9 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
-using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
+using EtcdOps.Tests.Remote;
 using Xunit;
 
 namespace EtcdOps.Tests.Deploy
@@ -192,8 +192,8 @@ namespace EtcdOps.Tests.Deploy
             var results = await installer.InstallAsync(specs, CancellationToken.None);
             Assert.Empty(installer.Failures);
             Assert.All(results, r => { Assert.False(r.Changed); Assert.False(r.Restarted); Assert.False(r.Started); });
-            Assert.All(hosts.Values, h => Assert.DoesNotContain(h.Scripts, s => s.Contains("systemctl restart") || s.Contains("systemctl start")));
-            Assert.All(hosts.Values, h => Assert.DoesNotContain(h.Scripts, s => s.Contains("head -c")));
+            Assert.All(hosts.Values, h => Assert.DoesNotContain(h.Calls, c => c.Name == "service-action"));
+            Assert.All(hosts.Values, h => Assert.DoesNotContain(h.Calls, c => c.Name == "write-files"));
             Assert.Equal(1, waits);
         }
 
@@ -221,10 +221,10 @@ namespace EtcdOps.Tests.Deploy
             Assert.All(results, r => { Assert.True(r.Started); Assert.True(r.Changed); Assert.Contains("etcd 3.5.16 installed", r.Changes); });
             foreach (var h in hosts.Values)
             {
-                Assert.Contains(h.Scripts, s => s.Contains("tar -xzf -"));
-                Assert.Contains(h.Scripts, s => s.Contains("systemctl start --no-block etcd"));
+                Assert.Contains(h.Calls, c => c.ToString() == "install-binaries /usr/local/bin 3.5.16 /var/tmp");
+                Assert.Contains(h.Calls, c => c.ToString() == "service-action start etcd");
                 // The flip keeps conf.yml's time, so the next run does not take it for a change that needs a restart.
-                Assert.Contains(h.Scripts, s => s.Contains("touch -r"));
+                Assert.Contains(h.Calls, c => c.Name == "write-files" && c.Arguments[0] == "/etc/etcd/conf.yml" && c.Arguments[6] == "keep-time");
             }
         }
 
@@ -240,7 +240,7 @@ namespace EtcdOps.Tests.Deploy
             var results = await installer.InstallAsync(specs, CancellationToken.None);
             Assert.Empty(results);
             Assert.Equal("SshConnectFailed", Assert.IsType<EtcdOpsException>(Assert.Single(installer.Failures).Value).ErrorId);
-            Assert.All(hosts.Values, h => Assert.All(h.Scripts, s => Assert.Contains("echo \"etcd=", s)));
+            Assert.All(hosts.Values, h => Assert.All(h.Calls, c => Assert.Equal("probe-host", c.Name)));
         }
 
         [Fact]
@@ -251,7 +251,7 @@ namespace EtcdOps.Tests.Deploy
             using var installer = new ClusterInstaller((s, ct) => Task.FromResult<IRemoteHost>(hosts[s.Member.Name]), ct => Task.CompletedTask, _ => { });
             await installer.InstallAsync(specs, CancellationToken.None);
             Assert.Contains("etcd-3", installer.Failures.Keys);
-            Assert.All(hosts.Values, h => Assert.DoesNotContain(h.Scripts, s => s.Contains("systemctl start")));
+            Assert.All(hosts.Values, h => Assert.DoesNotContain(h.Calls, c => c.Name == "service-action"));
         }
 
         [Fact]
@@ -262,20 +262,20 @@ namespace EtcdOps.Tests.Deploy
             using var installer = new ClusterInstaller((s, ct) => Task.FromResult<IRemoteHost>(hosts[s.Member.Name]), ct => Task.CompletedTask, _ => { });
             var ex = await Assert.ThrowsAsync<EtcdOpsException>(() => installer.InstallAsync(specs, CancellationToken.None));
             Assert.Equal("CertificateAuthorityChangeRefused", ex.ErrorId);
-            Assert.All(hosts.Values, h => Assert.Single(h.Scripts));
+            Assert.All(hosts.Values, h => Assert.Single(h.Commands));
         }
 
         [Fact]
         public void FileContentNeverTravelsInTheScript()
         {
             var secret = Encoding.ASCII.GetBytes("-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n");
-            var script = RemoteFiles.EnsureScript(new RemoteFile("/etc/etcd/server-key.pem", secret, "0600", "etcd", "etcd"));
-            Assert.DoesNotContain("BEGIN", script);
-            Assert.DoesNotContain(Convert.ToBase64String(secret).Substring(0, 16), script);
-            Assert.Contains("head -c " + secret.Length, script);
+            var command = RemoteFiles.Command(new[] { new RemoteFile("/etc/etcd/server-key.pem", secret, "0600", "etcd", "etcd") });
+            Assert.DoesNotContain("BEGIN", command);
+            Assert.DoesNotContain(Convert.ToBase64String(secret).Substring(0, 16), command);
+            Assert.Equal(secret.Length.ToString(), Assert.Single(RemoteCall.Parse(command)).Arguments[4]);
         }
 
-        /// <summary>A host that answers the probe from a table, records every script, and claims every file it is sent changed.</summary>
+        /// <summary>A host that answers the probe from a table, records every command, and claims every file it is sent changed.</summary>
         private sealed class FakeHost : IRemoteHost
         {
             private readonly Dictionary<string, string> _probe;
@@ -283,19 +283,25 @@ namespace EtcdOps.Tests.Deploy
             public FakeHost(string name, Dictionary<string, string> probe) { Name = name; _probe = probe; }
 
             public string Name { get; }
-            public List<string> Scripts { get; } = new List<string>();
+            public List<string> Commands { get; } = new List<string>();
             public List<string> Log { get; set; } = new List<string>();
             public bool FailWrites { get; set; }
 
-            public Task<RemoteResult> RunAsync(string script, byte[]? input, CancellationToken cancellation)
+            /// <summary>The scripts of every command, in order.</summary>
+            public List<RemoteCall> Calls { get { lock (Commands) return Commands.SelectMany(RemoteCall.Parse).ToList(); } }
+
+            public Task<RemoteResult> RunAsync(string command, byte[]? input, CancellationToken cancellation)
             {
-                lock (Scripts) Scripts.Add(script);
-                if (script.Contains("echo \"etcd="))
+                lock (Commands) Commands.Add(command);
+                var calls = RemoteCall.Parse(command);
+                Assert.NotEmpty(calls);
+                if (calls.Any(c => c.Name == "probe-host"))
                     return Ok(string.Join("\n", _probe.Select(kv => kv.Key + "=" + kv.Value)));
-                if (script.StartsWith("systemctl restart", StringComparison.Ordinal)) { lock (Log) Log.Add("restart " + Name); return Ok(""); }
-                if (script.Contains("head -c") && FailWrites) return Task.FromResult(new RemoteResult(1, "", "disk full"));
-                if (script.Contains("head -c"))
-                    return Ok(string.Join("\n", Regex.Matches(script, @"^p='([^']*)'$", RegexOptions.Multiline).Cast<Match>().Select(m => "changed-content: " + m.Groups[1].Value)));
+                if (calls.Any(c => c.ToString() == "service-action restart etcd")) { lock (Log) Log.Add("restart " + Name); return Ok(""); }
+                var write = calls.FirstOrDefault(c => c.Name == "write-files");
+                if (write != null && FailWrites) return Task.FromResult(new RemoteResult(1, "", "disk full"));
+                if (write != null)
+                    return Ok(string.Join("\n", write.Arguments.Where((_, i) => i % 7 == 0).Select(p => "changed-content: " + p)));
                 return Ok("");
             }
 
