@@ -199,7 +199,7 @@ namespace EtcdOps
             return host.RunCheckedAsync(InstallBinariesCommand(spec), $"installing etcd {spec.ReleaseVersion}", cancellation, archive);
         }
 
-        /// <summary>Unpacks the archive that arrives on stdin into the layout's binary directory (by way of /var/tmp: /tmp may be a small tmpfs).</summary>
+        /// <summary>Unpacks the archive that arrives on stdin into the layout's binary directory, by way of a temp dir in <paramref name="tempParent"/>.</summary>
         internal static string InstallBinariesCommand(NodeInstallSpec spec, string tempParent = "/var/tmp") =>
             RemoteScript.InstallBinaries.Command(spec.BinDir, spec.ReleaseVersion, tempParent);
 
