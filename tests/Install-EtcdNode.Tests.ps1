@@ -240,8 +240,8 @@ Import-Module '$ModulePath'
             $keys = @(Get-ChildItem $ctx.Pki.Path, $renewed.Path -Filter '*-key.pem' | ForEach-Object { (Get-Content $_.FullName)[1] })
             foreach ($h in $lab.Hosts) {
                 $log = (Invoke-LabSsh -Lab $lab -HostName $h.Name -Command 'cat /tmp/etcdops-spy.log; rm -f /tmp/etcdops-spy.log').Output
-                # The spy saw EtcdOps at work (so it could have seen a key) ...
-                $log | Should -Match 'head -c \d+'
+                # The spy saw EtcdOps write files (so it could have seen a key) ...
+                $log | Should -Match 'etcdops-write-files'
                 # ... and no key, in PEM or base64, and no password.
                 $log | Should -Not -Match 'BEGIN'
                 $log | Should -Not -Match 'LS0tLS1CRUdJTi'
