@@ -29,6 +29,8 @@
         'Test-EtcdConfig'
         'Get-EtcdMember'
         'Get-EtcdEndpointStatus'
+        'Save-EtcdSnapshot'
+        'Get-EtcdSnapshot'
         'Test-EtcdEndpointHealth'
         'Wait-EtcdCluster'
         'Get-EtcdctlEnvironment'

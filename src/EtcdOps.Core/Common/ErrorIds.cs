@@ -553,5 +553,16 @@ namespace EtcdOps
 
         /// <summary>Members have different initial-cluster-token values.</summary>
         public const string TokenMismatch = nameof(TokenMismatch);
+
+        // Snapshots
+
+        /// <summary>No healthy voting member to take a snapshot from.</summary>
+        public const string NoSnapshotSource = nameof(NoSnapshotSource);
+
+        /// <summary>A snapshot is not whole: wrong size, its SHA-256 trailer or its metadata does not match.</summary>
+        public const string SnapshotCorrupt = nameof(SnapshotCorrupt);
+
+        /// <summary>The snapshot path is not usable (a missing folder, a file where a folder was meant, an existing file).</summary>
+        public const string InvalidSnapshotPath = nameof(InvalidSnapshotPath);
     }
 }

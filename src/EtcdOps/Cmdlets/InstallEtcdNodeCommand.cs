@@ -149,7 +149,7 @@ namespace EtcdOps.Commands
             using var source = new EtcdReleaseSource();
             try
             {
-                return WithDownloadProgress($"Getting etcd v{version} (linux-{architecture})", EtcdReleaseSource.VersionUrl(ReleaseBaseUrl, version).ToString(),
+                return WithTransferProgress($"Getting etcd v{version} (linux-{architecture})", EtcdReleaseSource.VersionUrl(ReleaseBaseUrl, version).ToString(),
                     progress => source.GetAsync(version, architecture, ReleaseBaseUrl, null, new EtcdReleaseCache(), false, progress, Cancellation));
             }
             catch (OperationCanceledException) { throw new PipelineStoppedException(); }

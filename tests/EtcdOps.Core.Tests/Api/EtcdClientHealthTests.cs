@@ -40,7 +40,7 @@ namespace EtcdOps.Tests.Api
             public Task DefragmentAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
             public Task MoveLeaderAsync(string endpoint, ulong targetId, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
             public Task<EtcdHashKvReply> HashKvAsync(string endpoint, long revision, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task<string> SnapshotAsync(string endpoint, Stream destination, Action<long>? progress, TimeSpan idleTimeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task<EtcdSnapshotStreamInfo> SnapshotAsync(string endpoint, Stream destination, Action<long, long>? progress, TimeSpan idleTimeout, CancellationToken cancellation) => throw new NotSupportedException();
         }
 
         private static EtcdEndpointHealth Health(FakeTransport transport)
