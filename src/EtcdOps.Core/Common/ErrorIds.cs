@@ -554,6 +554,9 @@ namespace EtcdOps
         /// <summary>Members have different initial-cluster-token values.</summary>
         public const string TokenMismatch = nameof(TokenMismatch);
 
+        /// <summary>A member's host has no etcd unit with a conf.yml (etcd is not deployed there).</summary>
+        public const string EtcdNotInstalled = nameof(EtcdNotInstalled);
+
         // Snapshots
 
         /// <summary>No healthy voting member to take a snapshot from.</summary>

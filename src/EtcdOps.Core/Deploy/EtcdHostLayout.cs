@@ -35,6 +35,9 @@ namespace EtcdOps
         /// <summary>The files etcd was told to use (certificates, keys, CAs), as conf.yml names them; empty for a layout not read from a host.</summary>
         public IReadOnlyList<string> CertificateFiles { get; set; } = Array.Empty<string>();
 
+        /// <summary>The certificate files of conf.yml (cert-file, trusted-ca-file), without the keys: what may be read back.</summary>
+        public IReadOnlyList<string> PublicCertificateFiles { get; set; } = Array.Empty<string>();
+
         /// <summary>The systemd unit's name: etcd for /etc/systemd/system/etcd.service.</summary>
         public string UnitName
         {
@@ -112,13 +115,19 @@ namespace EtcdOps
             layout.DataDir = doc.GetString("data-dir") ?? defaultDataDir;
             layout.WalDir = doc.GetString("wal-dir");
             var files = new List<string>();
+            var certificates = new List<string>();
             foreach (var section in new[] { "client-transport-security", "peer-transport-security" })
             {
                 if (doc.Get(section) is not { Kind: ConfigValueKind.Map } tls) continue;
                 foreach (var key in new[] { "cert-file", "key-file", "trusted-ca-file" })
-                    if (tls.Map.TryGetValue(key, out var v) && v.Kind == ConfigValueKind.String && v.Text.Length > 0 && !files.Contains(v.Text)) files.Add(v.Text);
+                {
+                    if (!tls.Map.TryGetValue(key, out var v) || v.Kind != ConfigValueKind.String || v.Text.Length == 0) continue;
+                    if (!files.Contains(v.Text)) files.Add(v.Text);
+                    if (key != "key-file" && !certificates.Contains(v.Text)) certificates.Add(v.Text);
+                }
             }
             layout.CertificateFiles = files;
+            layout.PublicCertificateFiles = certificates;
             var certFile = files.FirstOrDefault();
             if (certFile != null) layout.CertificateDirectory = Directory(certFile);
             return layout;

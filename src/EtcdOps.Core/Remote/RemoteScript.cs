@@ -26,6 +26,7 @@ namespace EtcdOps
         public static RemoteScript ReadJournal => Get("read-journal");
         public static RemoteScript JournalTail => Get("journal-tail");
         public static RemoteScript ReadLayout => Get("read-layout");
+        public static RemoteScript ReadCertificates => Get("read-certificates");
         public static RemoteScript Uninstall => Get("uninstall");
 
         private RemoteScript(string name, string text)

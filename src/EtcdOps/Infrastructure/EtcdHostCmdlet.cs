@@ -17,8 +17,9 @@ namespace EtcdOps.Commands
     {
         private readonly List<EtcdCluster> _clusters = new List<EtcdCluster>();
 
+        // Virtual so that a cmdlet that also works without hosts (Get-EtcdCertificate -Path) can put it in a parameter set.
         [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        public EtcdCluster Cluster { get; set; } = null!;
+        public virtual EtcdCluster Cluster { get; set; } = null!;
 
         /// <summary>Only these members (by name); all members when omitted.</summary>
         [Parameter]
