@@ -25,6 +25,7 @@
         'Import-EtcdCertificateSet'
         'Get-EtcdCertificate'
         'Test-EtcdCertificateSet'
+        'Update-EtcdCertificate'
         'New-EtcdConfig'
         'Test-EtcdConfig'
         'Get-EtcdMember'

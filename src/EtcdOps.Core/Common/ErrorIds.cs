@@ -557,6 +557,9 @@ namespace EtcdOps
         /// <summary>A member's host has no etcd unit with a conf.yml (etcd is not deployed there).</summary>
         public const string EtcdNotInstalled = nameof(EtcdNotInstalled);
 
+        /// <summary>After a renewal, a member's port still presents the old certificate.</summary>
+        public const string CertificateNotServed = nameof(CertificateNotServed);
+
         // Snapshots
 
         /// <summary>No healthy voting member to take a snapshot from.</summary>

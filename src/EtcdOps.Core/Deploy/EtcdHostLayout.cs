@@ -38,6 +38,12 @@ namespace EtcdOps
         /// <summary>The certificate files of conf.yml (cert-file, trusted-ca-file), without the keys: what may be read back.</summary>
         public IReadOnlyList<string> PublicCertificateFiles { get; set; } = Array.Empty<string>();
 
+        /// <summary>conf.yml's file for each TLS role: client-transport-security's and peer-transport-security's cert-file and key-file.</summary>
+        public string? ServerCertificateFile { get; set; }
+        public string? ServerKeyFile { get; set; }
+        public string? PeerCertificateFile { get; set; }
+        public string? PeerKeyFile { get; set; }
+
         /// <summary>The systemd unit's name: etcd for /etc/systemd/system/etcd.service.</summary>
         public string UnitName
         {
@@ -122,6 +128,9 @@ namespace EtcdOps
                 foreach (var key in new[] { "cert-file", "key-file", "trusted-ca-file" })
                 {
                     if (!tls.Map.TryGetValue(key, out var v) || v.Kind != ConfigValueKind.String || v.Text.Length == 0) continue;
+                    var client = section == "client-transport-security";
+                    if (key == "cert-file") { if (client) layout.ServerCertificateFile = v.Text; else layout.PeerCertificateFile = v.Text; }
+                    if (key == "key-file") { if (client) layout.ServerKeyFile = v.Text; else layout.PeerKeyFile = v.Text; }
                     if (!files.Contains(v.Text)) files.Add(v.Text);
                     if (key != "key-file" && !certificates.Contains(v.Text)) certificates.Add(v.Text);
                 }
