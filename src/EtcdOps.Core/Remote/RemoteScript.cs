@@ -27,6 +27,7 @@ namespace EtcdOps
         public static RemoteScript JournalTail => Get("journal-tail");
         public static RemoteScript ReadLayout => Get("read-layout");
         public static RemoteScript Uninstall => Get("uninstall");
+        public static RemoteScript MoveAside => Get("move-aside");
 
         private RemoteScript(string name, string text)
         {

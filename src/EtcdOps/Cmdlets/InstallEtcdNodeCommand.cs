@@ -64,13 +64,15 @@ namespace EtcdOps.Commands
             var client = EtcdClusterHealth.ForCluster(cluster, certificates);
             using var installer = new ClusterInstaller(
                 (spec, ct) => ConnectAsync(spec.Member, ct),
-                ct => client.WaitAsync(TimeSpan.FromSeconds(TimeoutSeconds), ct),
+                (wanted, ct) => client.WaitAsync(cluster, wanted, TimeSpan.FromSeconds(TimeoutSeconds), ct),
+                client.Membership(cluster),
                 p => events.Enqueue((names.IndexOf(p.Member), p.Phase)));
 
             // Look first (read-only, every host), so -WhatIf and -Confirm show per host what would change.
             var plans = Run($"Inspecting the hosts of cluster '{cluster.Name}'", names, events, () => installer.PlanAsync(specs, Cancellation));
             foreach (var failure in installer.Failures)
                 WriteHostFailure(failure.Value, cluster.FindMember(failure.Key) ?? (object)failure.Key);
+            foreach (var warning in installer.Warnings) WriteWarning(warning);
             if (!installer.Failures.IsEmpty) return;   // nothing was changed on any host
             var approved = plans.Where(p => ShouldProcess(p.Target, p.Description)).ToList();
             if (approved.Count == 0) return;
