@@ -73,6 +73,7 @@ namespace EtcdOps
         private readonly IEtcdTransport _api;
         private readonly Func<IReadOnlyList<string>> _endpoints;
         private IReadOnlyList<string> _voters = Array.Empty<string>();
+        private IReadOnlyList<EtcdEndpointStatus> _voterStatus = Array.Empty<EtcdEndpointStatus>();
 
         /// <param name="endpoints">The client URLs to look at (read each time: a grown cluster has more).</param>
         public ClusterMembership(IEtcdTransport api, Func<IReadOnlyList<string>> endpoints)
@@ -102,12 +103,33 @@ namespace EtcdOps
             var voters = group.Where(a => !a.IsLearner).ToList();
             var foreign = answered.Where(a => a.ClusterID != group.Key).ToDictionary(a => a.Endpoint, a => a.ClusterID);
             _voters = voters.Select(v => v.Endpoint).ToList();
+            _voterStatus = voters;
             var list = await OnVoterAsync(e => _api.MemberListAsync(e, true, RequestTimeout, cancellation), "read the member list", cancellation).ConfigureAwait(false);
             return new LiveCluster(LiveCluster.ParseId(group.Key), list.Members, voters, foreign);
         }
 
-        public Task<EtcdMemberAddReply> AddLearnerAsync(string peerUrl, CancellationToken cancellation) =>
-            OnVoterAsync(e => _api.MemberAddAsync(e, new[] { peerUrl }, true, RequestTimeout, cancellation), "add a member", cancellation);
+        /// <summary>How long member add is retried while etcd calls the cluster unhealthy (see <see cref="IsNotYetConnected"/>).</summary>
+        public TimeSpan AddTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+        public async Task<EtcdMemberAddReply> AddLearnerAsync(string peerUrl, CancellationToken cancellation)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                try { return await OnVoterAsync(e => _api.MemberAddAsync(e, new[] { peerUrl }, true, RequestTimeout, cancellation), "add a member", cancellation).ConfigureAwait(false); }
+                catch (EtcdRefusedException refused) when (IsNotYetConnected(refused) && clock.Elapsed < AddTimeout)
+                {
+                    await Task.Delay(RetryInterval, cancellation).ConfigureAwait(false);
+                }
+            }
+        }
+
+        /// <summary>
+        /// With strict-reconfig-check etcd refuses member add ("etcdserver: unhealthy cluster") until the member asked
+        /// has been connected to every voter for 5 s (its health interval): right after a start or a restart it is not.
+        /// </summary>
+        internal static bool IsNotYetConnected(EtcdRefusedException refused) =>
+            refused.EtcdMessage.IndexOf("unhealthy cluster", StringComparison.OrdinalIgnoreCase) >= 0;
 
         public async Task PromoteAsync(ulong memberId, CancellationToken cancellation)
         {
@@ -138,8 +160,13 @@ namespace EtcdOps
             refused.EtcdMessage.IndexOf("in sync with leader", StringComparison.OrdinalIgnoreCase) >= 0
             || refused.EtcdMessage.IndexOf("not ready", StringComparison.OrdinalIgnoreCase) >= 0;
 
-        public Task RemoveAsync(ulong memberId, CancellationToken cancellation) =>
-            OnVoterAsync(e => _api.MemberRemoveAsync(e, memberId, RequestTimeout, cancellation), "remove the member", cancellation);
+        public Task RemoveAsync(ulong memberId, CancellationToken cancellation)
+        {
+            // Not to the member being removed, while another voter answers: it stops serving as soon as it learns.
+            var self = EtcdClient.Hex(memberId);
+            _voters = _voterStatus.OrderBy(v => v.ID == self ? 1 : 0).Select(v => v.Endpoint).ToList();
+            return OnVoterAsync(e => _api.MemberRemoveAsync(e, memberId, RequestTimeout, cancellation), "remove the member", cancellation);
+        }
 
         public Task MoveLeaderAsync(string leaderEndpoint, ulong targetId, CancellationToken cancellation) =>
             _api.MoveLeaderAsync(leaderEndpoint, targetId, RequestTimeout, cancellation);
