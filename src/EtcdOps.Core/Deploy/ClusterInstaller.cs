@@ -123,6 +123,8 @@ namespace EtcdOps
                 Report(n.Spec, "Promoting the learner", 90);
                 await RequireMembership().PromoteAsync(n.Plan.Entry!.Id, cancellation).ConfigureAwait(false);
                 n.Result.Changes.Add("promoted to voting member");
+                healthy.Add(n.Spec.Member);
+                await WaitHealthyAsync(healthy, new[] { n }, cancellation).ConfigureAwait(false);
             }
             foreach (var n in joiners.OrderBy(n => n.Plan.Entry == null ? 1 : 0))
             {
@@ -132,13 +134,14 @@ namespace EtcdOps
             return nodes.Select(n => n.Finish()).ToList();
         }
 
-        /// <summary>The members that must be healthy before anything joins: the cluster's members that are in it now (or all, when none answered), but the joiners.</summary>
+        /// <summary>The members that must be healthy before anything joins: the cluster's voting members that are in it now (or all, when none answered), but the joiners.</summary>
         private List<EtcdMember> ExpectedHealthy(IReadOnlyList<Node> nodes)
         {
             var cluster = nodes.Count > 0 ? nodes[0].Spec.Cluster : null;
             if (cluster == null) return new List<EtcdMember>();
             var joining = nodes.Where(n => n.Plan.Joins).Select(n => n.Spec.Member.Name).ToList();
-            return cluster.Members.Where(m => !joining.Contains(m.Name) && (_live == null || _live.FindByPeerUrl(cluster.PeerUrl(m)) != null)).ToList();
+            // A learner answers no linearizable read: it counts once promoted.
+            return cluster.Members.Where(m => !joining.Contains(m.Name) && (_live == null || _live.FindByPeerUrl(cluster.PeerUrl(m)) is { IsLearner: false })).ToList();
         }
 
         private async Task WaitHealthyAsync(IReadOnlyList<EtcdMember> members, IReadOnlyList<Node> explain, CancellationToken cancellation)
