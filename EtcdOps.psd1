@@ -37,6 +37,8 @@
         'Get-EtcdctlEnvironment'
         'Save-EtcdRelease'
         'Install-EtcdNode'
+        'Add-EtcdMember'
+        'Remove-EtcdMember'
         'Start-EtcdNode'
         'Stop-EtcdNode'
         'Restart-EtcdNode'

@@ -570,5 +570,28 @@ namespace EtcdOps
 
         /// <summary>The snapshot path is not usable (a missing folder, a file where a folder was meant, an existing file).</summary>
         public const string InvalidSnapshotPath = nameof(InvalidSnapshotPath);
+
+        // ---- Membership (Add-EtcdMember, Remove-EtcdMember, Install-EtcdNode on a running cluster) ----
+
+        /// <summary>No voting member of the cluster answered a membership request (member list, add, promote, remove).</summary>
+        public const string NoVotingMemberAnswered = nameof(NoVotingMemberAnswered);
+
+        /// <summary>A learner did not catch up with the leader in time, so it was not promoted.</summary>
+        public const string LearnerNotInSync = nameof(LearnerNotInSync);
+
+        /// <summary>The cluster already has a learner; etcd allows one at a time.</summary>
+        public const string LearnerPending = nameof(LearnerPending);
+
+        /// <summary>Add-EtcdMember: the name is already a member of the cluster or the inventory.</summary>
+        public const string MemberNameInUse = nameof(MemberNameInUse);
+
+        /// <summary>Add-EtcdMember: the address (peer URL) is already a member's.</summary>
+        public const string MemberAddressInUse = nameof(MemberAddressInUse);
+
+        /// <summary>Remove-EtcdMember: the member is neither in the inventory nor in the cluster's member list.</summary>
+        public const string MemberNotInCluster = nameof(MemberNotInCluster);
+
+        /// <summary>Remove-EtcdMember: the member is the cluster's last; removing it would end the cluster.</summary>
+        public const string LastMemberRemovalRefused = nameof(LastMemberRemovalRefused);
     }
 }

@@ -25,19 +25,29 @@ namespace EtcdOps
         private const string Account = "etcd";
 
         private readonly Func<NodeInstallSpec, CancellationToken, Task<IRemoteHost>> _connect;
-        private readonly Func<CancellationToken, Task> _waitHealthy;
+        private readonly Func<IReadOnlyList<EtcdMember>, CancellationToken, Task> _waitHealthy;
+        private readonly IClusterMembership? _membership;
         private readonly Action<DeployProgress> _progress;
         private readonly ConcurrentDictionary<NodePlan, IRemoteHost> _hosts = new ConcurrentDictionary<NodePlan, IRemoteHost>();
         // Hosts of one architecture get the same archive: read it once, not once per host.
         private readonly ConcurrentDictionary<string, Lazy<byte[]>> _archives = new ConcurrentDictionary<string, Lazy<byte[]>>();
+        private LiveCluster? _live;
 
         /// <param name="connect">Opens the connection to a member's host (SSH in real use).</param>
-        /// <param name="waitHealthy">Returns when every member is healthy with one leader; throws on timeout.</param>
+        /// <param name="waitHealthy">Returns when the given members are healthy with one leader; throws on timeout.</param>
+        /// <param name="membership">The running cluster's member list and membership changes; null: treat every cluster as new.</param>
         /// <param name="progress">Called from worker threads; must only enqueue.</param>
-        public ClusterInstaller(Func<NodeInstallSpec, CancellationToken, Task<IRemoteHost>> connect, Func<CancellationToken, Task> waitHealthy, Action<DeployProgress> progress)
+        public ClusterInstaller(Func<NodeInstallSpec, CancellationToken, Task<IRemoteHost>> connect, Func<IReadOnlyList<EtcdMember>, CancellationToken, Task> waitHealthy,
+            IClusterMembership? membership, Action<DeployProgress> progress)
         {
-            _connect = connect; _waitHealthy = waitHealthy; _progress = progress;
+            _connect = connect; _waitHealthy = waitHealthy; _membership = membership; _progress = progress;
         }
+
+        /// <summary>What the operator should know that stops nothing (members the inventory does not name, a token that differs).</summary>
+        public List<string> Warnings { get; } = new List<string>();
+
+        /// <summary>When data dirs are moved aside (tests fix it).</summary>
+        internal Func<DateTime> UtcNow { get; set; } = () => DateTime.UtcNow;
 
         /// <summary>Per-member failures; when planning fails anywhere, nothing is applied.</summary>
         public ConcurrentDictionary<string, Exception> Failures { get; } = new ConcurrentDictionary<string, Exception>();
@@ -46,6 +56,8 @@ namespace EtcdOps
         public async Task<IReadOnlyList<NodePlan>> PlanAsync(IReadOnlyList<NodeInstallSpec> specs, CancellationToken cancellation)
         {
             var plans = new NodePlan?[specs.Count];
+            // The live member list is read while the hosts are probed: it decides join, replace and never-bootstrap-again.
+            var reading = _membership == null || specs.Count == 0 ? Task.FromResult<LiveCluster?>(null) : _membership.ReadAsync(cancellation);
             await Task.WhenAll(specs.Select(async (spec, i) =>
             {
                 try
@@ -66,8 +78,10 @@ namespace EtcdOps
                 catch (Exception ex) { Failures[spec.Member.Name] = ex; }
             })).ConfigureAwait(false);
             var result = plans.Where(p => p != null).Select(p => p!).ToList();
+            _live = await reading.ConfigureAwait(false);
             var refusal = NodePlanner.CheckAuthorityChange(result);
             if (refusal != null) throw refusal;
+            if (specs.Count > 0) Warnings.AddRange(NodePlanner.AssignRoles(result, specs[0].Cluster, _live));
             return result;
         }
 
@@ -83,25 +97,136 @@ namespace EtcdOps
             await Task.WhenAll(nodes.Select(n => PrepareAsync(n, cancellation))).ConfigureAwait(false);
             if (!Failures.IsEmpty) return nodes.Where(n => !Failures.ContainsKey(n.Spec.Member.Name)).Select(n => n.Finish()).ToList();
 
-            // Phase 2: start every stopped member at once, then wait for the whole cluster.
-            await StartAsync(nodes.Where(n => !n.Plan.WasActive).ToList(), nodes.All(n => !n.Plan.WasActive), cancellation).ConfigureAwait(false);
-            foreach (var n in nodes) Report(n.Spec, "Waiting for the cluster", 80);
-            try { await _waitHealthy(cancellation).ConfigureAwait(false); }
-            catch (EtcdOpsException ex) { throw await ExplainAsync(nodes, ex, cancellation).ConfigureAwait(false); }
+            // Phase 2: start every stopped member at once (joiners come later, one at a time), then wait for the cluster.
+            var joiners = nodes.Where(n => n.Plan.Joins).ToList();
+            var staying = nodes.Where(n => !n.Plan.Joins).ToList();
+            await StartAsync(staying.Where(n => !n.Plan.WasActive).ToList(), nodes.All(n => n.Plan.Role == MemberRole.Bootstrap), cancellation).ConfigureAwait(false);
+            var healthy = ExpectedHealthy(nodes);
+            foreach (var n in staying) Report(n.Spec, "Waiting for the cluster", 80);
+            await WaitHealthyAsync(healthy, staying, cancellation).ConfigureAwait(false);
 
             // Phase 3: running members that need it restart one at a time, health-gated.
-            foreach (var n in nodes.Where(n => n.Plan.NeedsRestart))
+            foreach (var n in staying.Where(n => n.Plan.NeedsRestart))
             {
                 Report(n.Spec, "Restarting etcd (rolling): " + string.Join("; ", n.Plan.RestartReasons), 85);
                 await NodeService.RestartAsync(n.Host, n.Spec.Layout, cancellation).ConfigureAwait(false);
                 n.Result.Restarted = true;
-                try { await _waitHealthy(cancellation).ConfigureAwait(false); }
-                catch (EtcdOpsException ex) { throw await ExplainAsync(new[] { n }, ex, cancellation).ConfigureAwait(false); }
+                await WaitHealthyAsync(healthy, new[] { n }, cancellation).ConfigureAwait(false);
             }
 
             // Phase 4: the cluster exists now; a later restart must never try to bootstrap again.
-            await Task.WhenAll(nodes.Where(n => n.Plan.FlipsState).Select(n => FlipToExistingAsync(n, cancellation))).ConfigureAwait(false);
+            await Task.WhenAll(staying.Where(n => n.Plan.FlipsState).Select(n => FlipToExistingAsync(n, cancellation))).ConfigureAwait(false);
+
+            // Phase 5: a learner an earlier run left is promoted; missing members join, one at a time (etcd allows one learner).
+            foreach (var n in staying.Where(n => n.Plan.Promotes))
+            {
+                Report(n.Spec, "Promoting the learner", 90);
+                await RequireMembership().PromoteAsync(n.Plan.Entry!.Id, cancellation).ConfigureAwait(false);
+                n.Result.Changes.Add("promoted to voting member");
+                healthy.Add(n.Spec.Member);
+                await WaitHealthyAsync(healthy, new[] { n }, cancellation).ConfigureAwait(false);
+            }
+            foreach (var n in joiners.OrderBy(n => n.Plan.Entry == null ? 1 : 0))
+            {
+                await JoinAsync(n, healthy, cancellation).ConfigureAwait(false);
+                healthy.Add(n.Spec.Member);
+            }
             return nodes.Select(n => n.Finish()).ToList();
+        }
+
+        /// <summary>The members that must be healthy before anything joins: the cluster's voting members that are in it now (or all, when none answered), but the joiners.</summary>
+        private List<EtcdMember> ExpectedHealthy(IReadOnlyList<Node> nodes)
+        {
+            var cluster = nodes.Count > 0 ? nodes[0].Spec.Cluster : null;
+            if (cluster == null) return new List<EtcdMember>();
+            var joining = nodes.Where(n => n.Plan.Joins).Select(n => n.Spec.Member.Name).ToList();
+            // A learner answers no linearizable read: it counts once promoted.
+            return cluster.Members.Where(m => !joining.Contains(m.Name) && (_live == null || _live.FindByPeerUrl(cluster.PeerUrl(m)) is { IsLearner: false })).ToList();
+        }
+
+        private async Task WaitHealthyAsync(IReadOnlyList<EtcdMember> members, IReadOnlyList<Node> explain, CancellationToken cancellation)
+        {
+            if (members.Count == 0) return;
+            try { await _waitHealthy(members, cancellation).ConfigureAwait(false); }
+            catch (EtcdOpsException ex) { throw await ExplainAsync(explain, ex, cancellation).ConfigureAwait(false); }
+        }
+
+        private IClusterMembership RequireMembership() =>
+            _membership ?? throw new InvalidOperationException("The installer was made without access to the cluster's member list.");
+
+        /// <summary>
+        /// One member into the running cluster: an old ID of a replaced member removed; a rogue or stale etcd stopped and
+        /// its data moved aside; member add as a learner; conf.yml with initial-cluster-state existing and the cluster's
+        /// members as they are now; start; promote once etcd says the learner is in sync; wait for the whole cluster.
+        /// Every step is one a later run recognises (an unstarted learner, a learner not promoted), so an interruption
+        /// anywhere is finished by running again.
+        /// </summary>
+        private async Task JoinAsync(Node n, List<EtcdMember> healthy, CancellationToken cancellation)
+        {
+            var spec = n.Spec;
+            var cluster = spec.Cluster;
+            var membership = RequireMembership();
+            var peerUrl = cluster.PeerUrl(spec.Member);
+            Report(spec, "Reading the member list", 70);
+            var live = await membership.ReadAsync(cancellation).ConfigureAwait(false)
+                ?? throw new EtcdOpsException(ErrorIds.NoVotingMemberAnswered, FailureKind.ConnectionError,
+                    $"{spec.DisplayName} cannot join: no member of cluster '{cluster.Name}' answers at {string.Join(", ", cluster.ClientUrls)}. Start the cluster's members first (Start-EtcdNode), then run this again.", spec.Member);
+            var entry = live.FindByPeerUrl(peerUrl);
+            if (entry != null && n.Plan.Role == MemberRole.Replace && entry.Id == n.Plan.Entry?.Id)
+            {
+                Report(spec, $"Removing the member's old ID {EtcdClient.Hex(entry.Id)}", 72);
+                await membership.RemoveAsync(entry.Id, cancellation).ConfigureAwait(false);
+                n.Result.Changes.Add($"old member ID {EtcdClient.Hex(entry.Id)} removed");
+                entry = null;
+            }
+            if (entry == null || n.Plan.MovesDataAside)
+            {
+                if (n.Plan.WasActive)
+                {
+                    Report(spec, "Stopping etcd (it is not a member of this cluster)", 73);
+                    await NodeService.StopAsync(n.Host, spec.Layout, cancellation).ConfigureAwait(false);
+                }
+                if (n.Plan.MovesDataAside)
+                {
+                    Report(spec, "Moving the data dir aside", 74);
+                    var moved = await NodeService.MoveDataAsideAsync(n.Host, spec.Layout, UtcNow(), cancellation).ConfigureAwait(false);
+                    n.Result.Changes.AddRange(moved.Select(m => "data moved aside to " + m));
+                }
+            }
+            var members = live.Members;
+            if (entry == null)
+            {
+                var pending = live.Learner;
+                if (pending != null)
+                    throw new EtcdOpsException(ErrorIds.LearnerPending, FailureKind.InvalidOperation,
+                        $"{spec.DisplayName} cannot join yet: the cluster already has a learner ({(pending.Name.Length > 0 ? pending.Name : "unstarted")} {EtcdClient.Hex(pending.Id)} at {string.Join(",", pending.PeerUrls)}), and etcd allows one at a time. " +
+                        "Run Install-EtcdNode with the inventory that names it (it starts and promotes it), or remove it with Remove-EtcdMember.", spec.Member);
+                Report(spec, "Adding the member as a learner", 76);
+                var added = await membership.AddLearnerAsync(peerUrl, cancellation).ConfigureAwait(false);
+                entry = added.Added;
+                members = added.List.Members.Count > 0 ? added.List.Members : members.Concat(new[] { entry }).ToList();
+                n.Result.Changes.Add($"added as learner {EtcdClient.Hex(entry.Id)}");
+            }
+
+            var initialCluster = new LiveCluster(live.ClusterId, members, live.Voters, live.Foreign)
+                .InitialClusterFor(u => u.TrimEnd('/') == peerUrl ? spec.Member.Name : cluster.Members.FirstOrDefault(m => cluster.PeerUrl(m) == u.TrimEnd('/'))?.Name);
+            Report(spec, "Writing conf.yml (initial-cluster-state: existing)", 78);
+            var conf = new RemoteFile(spec.ConfigPath, spec.JoinConfig(initialCluster), "600", "etcd", "etcd");
+            var applied = await RemoteFiles.EnsureAsync(n.Host, new[] { conf }, cancellation).ConfigureAwait(false);
+            if (applied.Files.Count > 0 && !n.Result.Changes.Contains(conf.Path)) n.Result.Changes.Add(conf.Path);
+
+            Report(spec, "Starting etcd", 80);
+            await NodeService.StartAsync(n.Host, spec.Layout, cancellation).ConfigureAwait(false);
+            n.Result.Started = true;
+            if (entry.IsLearner || entry.Name.Length == 0)
+            {
+                Report(spec, "Waiting for the learner to catch up, then promoting it", 85);
+                try { await membership.PromoteAsync(entry.Id, cancellation).ConfigureAwait(false); }
+                catch (EtcdOpsException ex) when (ex.ErrorId == ErrorIds.LearnerNotInSync) { throw await ExplainAsync(new[] { n }, ex, cancellation).ConfigureAwait(false); }
+                n.Result.Changes.Add("promoted to voting member");
+            }
+            Report(spec, "Waiting for the cluster", 95);
+            await WaitHealthyAsync(healthy.Concat(new[] { spec.Member }).ToList(), new[] { n }, cancellation).ConfigureAwait(false);
         }
 
         /// <summary>Plans and applies everything (no confirmation step): for callers that need none, and for tests.</summary>
@@ -238,7 +363,8 @@ namespace EtcdOps
                     : "no known cause in its journal; last lines:\n" + EtcdLogDiagnosis.Tail(journal.Output));
             }
             text.Append("\nSee the whole log with Get-EtcdNodeLog.");
-            return new EtcdOpsException(ErrorIds.ClusterDidNotStart, FailureKind.OperationTimeout, text.ToString(), null, waitFailure);
+            return new EtcdOpsException(waitFailure.ErrorId == ErrorIds.LearnerNotInSync ? ErrorIds.LearnerNotInSync : ErrorIds.ClusterDidNotStart,
+                FailureKind.OperationTimeout, text.ToString(), null, waitFailure);
         }
 
         private void Report(NodeInstallSpec spec, string phase, int percent) => _progress(new DeployProgress(spec.Member.Name, phase, percent));

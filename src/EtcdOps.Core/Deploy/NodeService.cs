@@ -64,6 +64,24 @@ namespace EtcdOps
         public static Task RestartAsync(IRemoteHost host, EtcdHostLayout layout, CancellationToken cancellation) =>
             host.RunCheckedAsync(RemoteScript.ServiceAction.Command("restart", layout.UnitName), "restarting etcd", cancellation);
 
+        /// <summary>Stops etcd and keeps it from starting at boot (a member removed from its cluster).</summary>
+        public static Task DisableAsync(IRemoteHost host, EtcdHostLayout layout, CancellationToken cancellation) =>
+            host.RunCheckedAsync(RemoteScript.ServiceAction.Command("disable", layout.UnitName), "stopping and disabling etcd", cancellation);
+
+        /// <summary>The suffix a member's data dir gets when it is moved aside: .removed-20250101T120000Z (UTC).</summary>
+        public static string RemovedSuffix(DateTime utcNow) => ".removed-" + utcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+
+        /// <summary>
+        /// Moves the data dir (and a separate WAL dir) aside to dir.removed-time, leaving an empty one in its place; a
+        /// directory that is empty or missing stays. Returns the paths moved to.
+        /// </summary>
+        public static async Task<IReadOnlyList<string>> MoveDataAsideAsync(IRemoteHost host, EtcdHostLayout layout, DateTime utcNow, CancellationToken cancellation)
+        {
+            var dirs = new[] { layout.DataDir }.Concat(layout.WalDir == null ? Array.Empty<string>() : new[] { layout.WalDir }).Select(d => d.TrimEnd('/'));
+            var output = await host.RunCheckedAsync(RemoteScript.MoveAside.Command(new[] { RemovedSuffix(utcNow) }.Concat(dirs)), "moving the data dir aside", cancellation).ConfigureAwait(false);
+            return output.Split('\n').Where(l => l.StartsWith("moved=", StringComparison.Ordinal)).Select(l => l.Substring(6).Trim()).ToList();
+        }
+
         private static readonly Regex JournalLine = new Regex(@"^(?<time>\S+)\s+\S+\s+\S+:\s(?<msg>.*)$");
         private static readonly Regex JsonLevel = new Regex(@"""level"":""(?<v>[^""]*)""");
         private static readonly Regex JsonMessage = new Regex(@"""msg"":""(?<v>(?:[^""\\]|\\.)*)""");

@@ -28,6 +28,7 @@ namespace EtcdOps
         public static RemoteScript ReadLayout => Get("read-layout");
         public static RemoteScript ReadCertificates => Get("read-certificates");
         public static RemoteScript Uninstall => Get("uninstall");
+        public static RemoteScript MoveAside => Get("move-aside");
 
         private RemoteScript(string name, string text)
         {
