@@ -616,7 +616,7 @@ namespace EtcdOps.Tests.Deploy
             public Task DefragmentAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
             public Task MoveLeaderAsync(string endpoint, ulong targetId, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
             public Task<EtcdHashKvReply> HashKvAsync(string endpoint, long revision, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task<string> SnapshotAsync(string endpoint, System.IO.Stream destination, Action<long>? progress, TimeSpan idleTimeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task<EtcdSnapshotStreamInfo> SnapshotAsync(string endpoint, System.IO.Stream destination, Action<long, long>? progress, TimeSpan idleTimeout, CancellationToken cancellation) => throw new NotSupportedException();
         }
 
         /// <summary>A host that answers the probe from a table, records every command, and claims every file it is sent changed.</summary>
