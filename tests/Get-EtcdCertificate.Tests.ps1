@@ -14,7 +14,7 @@ Describe 'Get-EtcdCertificate' {
         $certs = Get-EtcdCertificate -Path $Pki.Path
         @($certs.Name) | Should -Be @('ca', 'server', 'm1', 'm2', 'm3', 'client')
         @($certs.Role) | Should -Be @('CA', 'Server', 'Peer', 'Peer', 'Peer', 'Client')
-        $certs[0].GetType().FullName | Should -Be 'EtcdOps.EtcdCertificateInfo'
+        $certs[0].GetType().FullName | Should -Be 'EtcdOps.Pki.EtcdCertificateInfo'
     }
 
     It 'agrees with openssl on thumbprint, serial, validity, EKUs and SANs' {

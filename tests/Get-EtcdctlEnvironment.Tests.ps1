@@ -8,7 +8,7 @@ BeforeAll {
     $pki = Join-Path $root "it's pki"
     Copy-Item "$root/pki" $pki -Recurse
     $cluster = New-EtcdCluster -Name api -Member $members
-    $set = $cluster.GetType().Assembly.GetType('EtcdOps.EtcdCertificateSet')::new($pki, [string[]]@('m1', 'm2', 'm3'), 'client')
+    $set = $cluster.GetType().Assembly.GetType('EtcdOps.Pki.EtcdCertificateSet')::new($pki, [string[]]@('m1', 'm2', 'm3'), 'client')
     $local = Start-LocalEtcdCluster -Version 3.5.16 -CertificateDirectory "$root/pki" -Member $members
 }
 

@@ -18,7 +18,7 @@ Describe 'Import-EtcdCertificateSet' {
         & bash (Join-Path $PSScriptRoot 'tools/new-cfssl-pki.sh') $cfssl @($Members | ForEach-Object { "$($_.Name)=$($_.Address)" }) | Out-Null
         $LASTEXITCODE | Should -Be 0
         $pki = Import-EtcdCertificateSet -Path $cfssl
-        $pki.GetType().FullName | Should -Be 'EtcdOps.EtcdCertificateSet'
+        $pki.GetType().FullName | Should -Be 'EtcdOps.Pki.EtcdCertificateSet'
         $pki.PeerNames | Should -Be @('m1', 'm2', 'm3')
         $pki.CaKeyPath | Should -Be (Join-Path $cfssl 'ca-key.pem')
         @($pki.Certificates.Role) | Should -Be @('CA', 'Server', 'Peer', 'Peer', 'Peer', 'Client')

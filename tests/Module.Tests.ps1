@@ -111,14 +111,14 @@ finally { Unregister-PSResourceRepository -Name `$name }
 }
 
 Describe 'EtcdOps types in scripts' -Skip:($PSEdition -ne 'Core') {
-    It 'can be named as [EtcdOps.X] although they live in a private load context' {
+    It 'can be named as [EtcdOps.<Area>.X] although they live in a private load context' {
         $r = Invoke-InNewSession @"
 Import-Module '$ModulePath'
-`$m = [EtcdOps.EtcdMember]::new('etcd-1', '10.0.0.11')
+`$m = [EtcdOps.Cluster.EtcdMember]::new('etcd-1', '10.0.0.11')
 'member=' + `$m.Name
-'same=' + ((New-EtcdCluster -Name t -Member `$m).GetType() -eq [EtcdOps.EtcdCluster])
+'same=' + ((New-EtcdCluster -Name t -Member `$m).GetType() -eq [EtcdOps.Cluster.EtcdCluster])
 Remove-Module EtcdOps
-'after=' + [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')::Get.ContainsKey('EtcdOps.EtcdMember')
+'after=' + [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')::Get.ContainsKey('EtcdOps.Cluster.EtcdMember')
 "@
         $r.Output | Should -Match 'member=etcd-1'
         $r.Output | Should -Match 'same=True'
@@ -129,9 +129,9 @@ Remove-Module EtcdOps
         $r = Invoke-InNewSession @"
 Import-Module '$ModulePath'
 `$table = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')::Get
-foreach (`$n in 'EtcdOps.EtcdCluster', 'EtcdOps.EtcdMember', 'EtcdOps.EtcdCertificateSet', 'EtcdOps.EtcdNodeConfig', 'EtcdOps.EtcdNodeInstallResult', 'EtcdOps.HostKeyPolicy', 'EtcdOps.ClusterInstaller', 'EtcdOps.SshRemoteHost', 'EtcdOps.RemoteFiles', 'EtcdOps.AtomicFile') { `$n + '=' + `$table.ContainsKey(`$n) }
+foreach (`$n in 'EtcdOps.Cluster.EtcdCluster', 'EtcdOps.Cluster.EtcdMember', 'EtcdOps.Pki.EtcdCertificateSet', 'EtcdOps.Config.EtcdNodeConfig', 'EtcdOps.Deploy.EtcdNodeInstallResult', 'EtcdOps.Remote.HostKeyPolicy', 'EtcdOps.Deploy.ClusterInstaller', 'EtcdOps.Remote.SshRemoteHost', 'EtcdOps.Remote.RemoteFiles', 'EtcdOps.Common.AtomicFile') { `$n + '=' + `$table.ContainsKey(`$n) }
 "@
-        foreach ($n in 'EtcdCluster', 'EtcdMember', 'EtcdCertificateSet', 'EtcdNodeConfig', 'EtcdNodeInstallResult', 'HostKeyPolicy') { $r.Output | Should -Match "EtcdOps\.$n=True" }
-        foreach ($n in 'ClusterInstaller', 'SshRemoteHost', 'RemoteFiles', 'AtomicFile') { $r.Output | Should -Match "EtcdOps\.$n=False" }
+        foreach ($n in 'Cluster.EtcdCluster', 'Cluster.EtcdMember', 'Pki.EtcdCertificateSet', 'Config.EtcdNodeConfig', 'Deploy.EtcdNodeInstallResult', 'Remote.HostKeyPolicy') { $r.Output | Should -Match "EtcdOps\.$([regex]::Escape($n))=True" }
+        foreach ($n in 'Deploy.ClusterInstaller', 'Remote.SshRemoteHost', 'Remote.RemoteFiles', 'Common.AtomicFile') { $r.Output | Should -Match "EtcdOps\.$([regex]::Escape($n))=False" }
     }
 }

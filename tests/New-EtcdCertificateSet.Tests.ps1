@@ -24,7 +24,7 @@ Describe 'New-EtcdCertificateSet' {
     AfterAll { Remove-Item $Dir -Recurse -Force -ErrorAction SilentlyContinue }
 
     It 'returns the set with its paths and parsed certificates' {
-        $Pki.GetType().FullName | Should -Be 'EtcdOps.EtcdCertificateSet'
+        $Pki.GetType().FullName | Should -Be 'EtcdOps.Pki.EtcdCertificateSet'
         $Pki.PeerNames | Should -Be @('m1', 'm2', 'm3')
         $Pki.ServerCertificatePath | Should -Be (Join-Path $Dir 'pki/server.pem')
         @($Pki.Certificates.Role) | Should -Be @('CA', 'Server', 'Peer', 'Peer', 'Peer', 'Client')

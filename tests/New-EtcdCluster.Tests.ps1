@@ -22,7 +22,7 @@ Describe 'New-EtcdCluster' {
             @{ Name = 'z-b-data-1'; Address = '192.168.6.204' }
             @{ Name = 'z-b-data-2'; Address = '192.168.6.205' }
             @{ Name = 'z-b-data-3'; Address = '192.168.6.206' })
-        $c.GetType().FullName | Should -Be 'EtcdOps.EtcdCluster'
+        $c.GetType().FullName | Should -Be 'EtcdOps.Cluster.EtcdCluster'
         $c.Version | Should -Be '3.5.16'
         $c.ClientPort | Should -Be 2379
         $c.PeerPort | Should -Be 2380

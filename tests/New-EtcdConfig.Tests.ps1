@@ -9,7 +9,7 @@ BeforeAll {
     # The module lives in its own load context, so its types are reached through an object it returned.
     function New-TestCertificateSet([string[]] $Names) {
         $core = (New-EtcdCluster -Name probe -Member @{ Name = 'a'; Address = '10.0.0.1' }).GetType().Assembly
-        $type = $core.GetType('EtcdOps.EtcdCertificateSet')
+        $type = $core.GetType('EtcdOps.Pki.EtcdCertificateSet')
         $type::new($Pki, $Names, 'client')
     }
     $script:Set = New-TestCertificateSet 'm1', 'm2', 'm3'
@@ -54,7 +54,7 @@ Describe 'New-EtcdConfig' {
     It 'returns one EtcdNodeConfig per member with host paths and certificate placements' {
         $configs = @(New-LoopbackCluster 3.5.16 | New-EtcdConfig -CertificateSet $Set)
         $c = $configs[1]
-        $c.GetType().FullName | Should -Be 'EtcdOps.EtcdNodeConfig'
+        $c.GetType().FullName | Should -Be 'EtcdOps.Config.EtcdNodeConfig'
         $c.Member.Name | Should -Be 'm2'
         $c.Cluster.Name | Should -Be 'loop'
         $c.CertificateSet.Path | Should -Be $Set.Path

@@ -107,7 +107,7 @@ Describe 'Save-EtcdRelease' -Skip:$releasesMissing {
 
         It 'downloads, verifies and caches the archive, and sha256sum agrees' {
             $release = Save-EtcdRelease -Version 3.5.16 -BaseUrl $goodUrl -CachePath $cache
-            $release.GetType().FullName | Should -Be 'EtcdOps.EtcdRelease'
+            $release.GetType().FullName | Should -Be 'EtcdOps.Release.EtcdRelease'
             $release.Version | Should -Be '3.5.16'
             $release.Architecture | Should -Be 'amd64'
             $release.ArchivePath | Should -Be (Join-Path $cache "v3.5.16/$archiveName")

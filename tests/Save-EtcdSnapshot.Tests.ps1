@@ -8,7 +8,7 @@ BeforeAll {
     & bash "$PSScriptRoot/tools/new-cfssl-pki.sh" $pki m1=127.0.10.1 m2=127.0.10.2 m3=127.0.10.3 | Out-Null
     $local = Start-LocalEtcdCluster -Version 3.5.16 -CertificateDirectory $pki -Member $members
     $cluster = New-EtcdCluster -Name snap -Member $members
-    $set = $cluster.GetType().Assembly.GetType('EtcdOps.EtcdCertificateSet')::new($pki, [string[]]@('m1', 'm2', 'm3'), 'client')
+    $set = $cluster.GetType().Assembly.GetType('EtcdOps.Pki.EtcdCertificateSet')::new($pki, [string[]]@('m1', 'm2', 'm3'), 'client')
     $etcdutl = Get-EtcdBinary -Version 3.5.16 -Name etcdutl
 
     # 512 small keys in four transactions (etcd's default limit is 128 operations each), and two values of 1 MB.

@@ -28,7 +28,7 @@ Describe 'Test-EtcdCertificateSet' {
         $findings = Test-EtcdCertificateSet $Clean -Cluster $moved
         @($findings).Count | Should -Be 2
         $peer = $findings | Where-Object Rule -eq 'PeerSanMissing'
-        $peer.GetType().FullName | Should -Be 'EtcdOps.EtcdFinding'
+        $peer.GetType().FullName | Should -Be 'EtcdOps.Findings.EtcdFinding'
         $peer.Severity | Should -Be 'Error'
         $peer.Target | Should -Be 'm3.pem'
         $peer.Key | Should -Be 'SubjectAlternativeName'
@@ -50,10 +50,10 @@ Describe 'Test-EtcdCertificateSet' {
     It 'finds expired certificates as errors' {
         # Issued 400 days ago through Core's internal factory (no cmdlet back-dates certificates), reached by reflection.
         $core = $Clean.GetType().Assembly
-        $request = [Activator]::CreateInstance($core.GetType('EtcdOps.CertificateSetRequest'))
+        $request = [Activator]::CreateInstance($core.GetType('EtcdOps.Pki.CertificateSetRequest'))
         $request.IssuedAtUtc = [datetime]::UtcNow.AddDays(-400)
         $request.ValidityDays = 365
-        $pending = $core.GetType('EtcdOps.CertificateSetFactory').GetMethod('Create').Invoke($null, @($Cluster.psobject.BaseObject, $request.psobject.BaseObject, [Threading.CancellationToken]::None))
+        $pending = $core.GetType('EtcdOps.Pki.CertificateSetFactory').GetMethod('Create').Invoke($null, @($Cluster.psobject.BaseObject, $request.psobject.BaseObject, [Threading.CancellationToken]::None))
         $old = $pending.WriteTo((Join-Path $Dir 'expired'), $false)
         & openssl x509 -in $old.ServerCertificatePath -noout -checkend 0 | Out-Null
         $LASTEXITCODE | Should -Be 1 -Because 'openssl agrees the certificate has expired'

@@ -43,7 +43,7 @@ if ($PSEdition -eq 'Core') {
         $type = $queue.Dequeue()
         if ($type.HasElementType) { $queue.Enqueue($type.GetElementType()); continue }
         if ($type.IsGenericType) { foreach ($argument in $type.GetGenericArguments()) { $queue.Enqueue($argument) }; continue }
-        if ($type.Assembly -ne $core -or -not $type.IsPublic -or $type.Namespace -ne 'EtcdOps' -or -not $seen.Add($type)) { continue }
+        if ($type.Assembly -ne $core -or -not $type.IsPublic -or -not $type.Namespace.StartsWith('EtcdOps.') -or -not $seen.Add($type)) { continue }
         foreach ($property in $type.GetProperties()) { $queue.Enqueue($property.PropertyType) }
     }
     foreach ($type in $seen) {

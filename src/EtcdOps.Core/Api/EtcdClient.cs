@@ -6,7 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Api
 {
     /// <summary>A row for one endpoint plus, when the endpoint could not be asked, the failure to report.</summary>
     internal sealed class EndpointResult<T>

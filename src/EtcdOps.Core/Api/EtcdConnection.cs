@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace EtcdOps
+namespace EtcdOps.Api
 {
     /// <summary>
     /// Where and how to reach etcd: endpoints (client URLs) and the TLS files etcdctl would take

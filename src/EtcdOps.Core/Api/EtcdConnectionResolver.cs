@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace EtcdOps
+namespace EtcdOps.Api
 {
     /// <summary>
     /// Decides where a cluster call connects, in this order: explicit endpoints and TLS files (etcdctl's

@@ -1,7 +1,7 @@
 using System;
 using System.Globalization;
 
-namespace EtcdOps
+namespace EtcdOps.Api
 {
     /// <summary>
     /// One endpoint's status, as <c>etcdctl endpoint status</c> shows it. IDs are hex, as etcdctl prints them.

@@ -7,7 +7,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
-namespace EtcdOps
+namespace EtcdOps.Api
 {
     /// <summary>
     /// The TLS side of talking to etcd, shared by both transports: the CA that etcd's server certificate must chain

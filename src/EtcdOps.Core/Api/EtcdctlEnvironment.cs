@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace EtcdOps
+namespace EtcdOps.Api
 {
     public enum EtcdShell
     {

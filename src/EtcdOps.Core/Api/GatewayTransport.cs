@@ -10,7 +10,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Api
 {
     /// <summary>
     /// etcd's v3 API over its gRPC-JSON gateway (POST /v3/...): the transport of the desktop (Windows PowerShell 5.1)

@@ -14,7 +14,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 
-namespace EtcdOps
+namespace EtcdOps.Api
 {
     /// <summary>
     /// etcd's native v3 API over gRPC (HTTP/2), what etcdctl speaks: works on every etcd, with or without the JSON
@@ -299,13 +299,11 @@ namespace EtcdOps
         /// </summary>
         private static bool SpeaksNoGrpc(Exception debug)
         {
-            HttpRequestError? deepest = null;
-            for (Exception? e = debug; e != null; e = e.InnerException)
-            {
-                if (e is HttpRequestException request && request.HttpRequestError != HttpRequestError.Unknown) deepest = request.HttpRequestError;
-                else if (e is HttpIOException io && io.HttpRequestError != HttpRequestError.Unknown) deepest = io.HttpRequestError;
-            }
-            return deepest == HttpRequestError.VersionNegotiationError || deepest == HttpRequestError.InvalidResponse || deepest == HttpRequestError.HttpProtocolError;
+            // Only an HTTP-level verdict at the bottom of the chain counts: a TLS alert or a reset below it (etcd
+            // refusing our certificate) is a transport failure, whatever the HTTP/2 layer made of it on top.
+            var innermost = EtcdTls.Innermost(debug);
+            var error = innermost is HttpIOException io ? io.HttpRequestError : innermost is HttpRequestException request ? request.HttpRequestError : (HttpRequestError?)null;
+            return error == HttpRequestError.VersionNegotiationError || error == HttpRequestError.InvalidResponse || error == HttpRequestError.HttpProtocolError;
         }
 
         private static EtcdMemberListReply List(ResponseHeader? header, IEnumerable<Member> members) => new EtcdMemberListReply

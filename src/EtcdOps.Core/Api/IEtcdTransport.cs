@@ -4,7 +4,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Api
 {
     /// <summary>
     /// "Talk to etcd": the v3 calls EtcdOps makes, to one endpoint at a time, each within its timeout. The net8.0

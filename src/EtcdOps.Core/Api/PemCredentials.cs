@@ -12,7 +12,7 @@ using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.Security;
 using X509Certificate = Org.BouncyCastle.X509.X509Certificate;
 
-namespace EtcdOps
+namespace EtcdOps.Api
 {
     /// <summary>
     /// Reads the PEM files etcdctl takes (--cacert, --cert, --key) into .NET certificates. netstandard2.0 cannot

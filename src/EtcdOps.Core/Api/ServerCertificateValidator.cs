@@ -7,7 +7,7 @@ using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
 
-namespace EtcdOps
+namespace EtcdOps.Api
 {
     /// <summary>
     /// Verifies etcd's server certificate the way etcdctl --cacert does: the chain must lead to the given CA

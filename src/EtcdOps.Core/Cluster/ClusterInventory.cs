@@ -5,7 +5,7 @@ using System.Linq;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
-namespace EtcdOps
+namespace EtcdOps.Cluster
 {
     /// <summary>Reads and writes the YAML inventory of a cluster: small, commented, friendly to hand editing.</summary>
     internal static class ClusterInventory

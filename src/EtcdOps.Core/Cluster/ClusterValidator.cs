@@ -5,7 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
-namespace EtcdOps
+namespace EtcdOps.Cluster
 {
     /// <summary>
     /// Checks an inventory before anything is written or any host is touched. Faults throw

@@ -5,7 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 
-namespace EtcdOps
+namespace EtcdOps.Cluster
 {
     /// <summary>
     /// The inventory of one etcd cluster: what every later step (certificates, config, install, checks) works from.

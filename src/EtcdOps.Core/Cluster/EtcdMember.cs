@@ -1,4 +1,4 @@
-namespace EtcdOps
+namespace EtcdOps.Cluster
 {
     /// <summary>One etcd member: its name, the IP it listens on, and optionally how to reach it over SSH.</summary>
     public sealed class EtcdMember

@@ -2,7 +2,7 @@ using System;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace EtcdOps
+namespace EtcdOps.Cluster
 {
     /// <summary>An etcd release version (major.minor.patch), as the release archives name it.</summary>
     internal sealed class EtcdVersion : IComparable<EtcdVersion>

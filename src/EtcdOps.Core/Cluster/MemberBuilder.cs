@@ -4,7 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 
-namespace EtcdOps
+namespace EtcdOps.Cluster
 {
     /// <summary>Turns loosely typed member descriptions (hashtables, property bags) into <see cref="EtcdMember"/>s with clear errors.</summary>
     internal static class MemberBuilder

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Text;
 
-namespace EtcdOps
+namespace EtcdOps.Common
 {
     /// <summary>Writes files so that a reader never sees a half-written one: temp name in the same directory, then rename.</summary>
     internal static class AtomicFile

@@ -1,4 +1,4 @@
-namespace EtcdOps
+namespace EtcdOps.Common
 {
     /// <summary>
     /// Every stable identifier EtcdOps shows: the error IDs of its ErrorRecords (FullyQualifiedErrorId starts with

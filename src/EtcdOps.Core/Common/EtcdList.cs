@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.Linq;
 
-namespace EtcdOps
+namespace EtcdOps.Common
 {
     /// <summary>
     /// The list type of every list on an EtcdOps output object (certificate SANs, member URLs, install changes, ...).

@@ -1,6 +1,6 @@
 using System;
 
-namespace EtcdOps
+namespace EtcdOps.Common
 {
     /// <summary>What kind of failure an <see cref="EtcdOpsException"/> is; the cmdlet layer maps it to an ErrorCategory.</summary>
     public enum FailureKind

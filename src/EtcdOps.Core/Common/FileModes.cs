@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Runtime.InteropServices;
 
-namespace EtcdOps
+namespace EtcdOps.Common
 {
     /// <summary>Unix file modes on the workstation: File.SetUnixFileMode on .NET 8, libc chmod on the desktop build.</summary>
     internal static class FileModes

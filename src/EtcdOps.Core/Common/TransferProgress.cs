@@ -1,6 +1,6 @@
 using System.Threading;
 
-namespace EtcdOps
+namespace EtcdOps.Common
 {
     /// <summary>How far a download has come; read from another thread, so the fields are updated atomically.</summary>
     internal sealed class TransferProgress

@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace EtcdOps
+namespace EtcdOps.Config
 {
     /// <summary>What a YAML value becomes when etcd reads it: go-yaml v2 (YAML 1.1) turned into JSON.</summary>
     internal enum ConfigValueKind

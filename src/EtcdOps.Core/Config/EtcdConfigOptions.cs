@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace EtcdOps
+namespace EtcdOps.Config
 {
     /// <summary>The tunables of New-EtcdConfig. Every default is etcd's own, except where security asks for more (CIS etcd 2.1-2.7).</summary>
     internal sealed class EtcdConfigOptions

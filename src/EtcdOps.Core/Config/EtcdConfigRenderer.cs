@@ -4,7 +4,7 @@ using System.Linq;
 using System.Text;
 using YamlDotNet.Serialization;
 
-namespace EtcdOps
+namespace EtcdOps.Config
 {
     /// <summary>Builds each member's conf.yml (from a typed model, through YamlDotNet) and systemd unit.</summary>
     internal static class EtcdConfigRenderer

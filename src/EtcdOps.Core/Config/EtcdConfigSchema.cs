@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace EtcdOps
+namespace EtcdOps.Config
 {
     /// <summary>How etcd decodes a conf.yml value (YAML is converted to JSON, then into a Go struct).</summary>
     internal enum ConfigValueType

@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 
-namespace EtcdOps
+namespace EtcdOps.Config
 {
     /// <summary>
     /// The typed content of one member's conf.yml. Null means "not written", so etcd's own default applies;

@@ -5,7 +5,7 @@ using System.Linq;
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace EtcdOps
+namespace EtcdOps.Config
 {
     /// <summary>One conf.yml to check: its text, what to call it in findings, and the etcd release it is for.</summary>
     internal sealed class EtcdConfigSource

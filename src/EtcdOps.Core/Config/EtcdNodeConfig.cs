@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
 
-namespace EtcdOps
+namespace EtcdOps.Config
 {
     /// <summary>Everything one member needs on its host: conf.yml, the systemd unit, and which certificate files go where.</summary>
     public sealed class EtcdNodeConfig

@@ -9,7 +9,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Deploy
 {
     /// <summary>
     /// Installs and starts etcd on every member's host, in two steps. <see cref="PlanAsync"/> connects to every host

@@ -5,7 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Deploy
 {
     /// <summary>
     /// The running cluster as its members see it: the member list of the cluster most endpoints belong to, and the

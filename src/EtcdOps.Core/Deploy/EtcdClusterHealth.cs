@@ -4,7 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Deploy
 {
     /// <summary>Waits for a cluster to be ready (every member healthy, one leader), from the workstation, over the gateway API.</summary>
     internal sealed class EtcdClusterHealth

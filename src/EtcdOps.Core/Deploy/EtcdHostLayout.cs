@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Deploy
 {
     /// <summary>
     /// Where etcd lives on one host: binaries, conf.yml, certificates, data and WAL, the systemd unit, the etcd

@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
 
-namespace EtcdOps
+namespace EtcdOps.Deploy
 {
     /// <summary>A known etcd failure found in a member's journal: what etcd said, why, and what to do.</summary>
     internal sealed class EtcdDiagnosis

@@ -4,7 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Deploy
 {
     /// <summary>The refusals of Add-EtcdMember and Remove-EtcdMember, decided from the live cluster before anything changes: pure, unit-tested.</summary>
     internal static class MembershipChecks

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace EtcdOps
+namespace EtcdOps.Deploy
 {
     /// <summary>Everything Install-EtcdNode puts on one member's host, resolved before any host is touched.</summary>
     internal sealed class NodeInstallSpec

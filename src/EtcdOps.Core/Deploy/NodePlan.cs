@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 
-namespace EtcdOps
+namespace EtcdOps.Deploy
 {
     /// <summary>What one read-only look at a member's host found (one round trip, before anything is decided).</summary>
     internal sealed class HostProbe

@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Deploy
 {
     /// <summary>The etcd service on one member's host, as systemd sees it.</summary>
     public sealed class EtcdNodeState

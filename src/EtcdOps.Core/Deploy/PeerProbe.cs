@@ -6,7 +6,7 @@ using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Deploy
 {
     /// <summary>
     /// Tells when a starting member's peer port is served. A new etcd member asks its peers, in peer-URL order and

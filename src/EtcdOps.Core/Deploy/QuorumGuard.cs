@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace EtcdOps
+namespace EtcdOps.Deploy
 {
     /// <summary>
     /// The one quorum rule every cmdlet that takes members down follows (Stop, Uninstall, later Remove): a running

@@ -1,4 +1,4 @@
-namespace EtcdOps
+namespace EtcdOps.Findings
 {
     /// <summary>How bad a finding is: an Error means etcd (or Go's TLS stack) would fail; a Warning means it works for now.</summary>
     internal enum FindingSeverity

@@ -1,4 +1,4 @@
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>
     /// The commands messages advise for certificate problems. Each one keeps the cluster's CA: a running cluster survives

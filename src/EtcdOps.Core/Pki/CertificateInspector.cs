@@ -9,7 +9,7 @@ using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 using Org.BouncyCastle.X509.Extension;
 
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>Turns certificates into <see cref="EtcdCertificateInfo"/> and answers the questions the checks ask.</summary>
     internal static class CertificateInspector

@@ -1,4 +1,4 @@
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>Key types EtcdOps issues. All are accepted by Go's TLS stack (and so by every etcd release).</summary>
     public enum CertificateKeyAlgorithm

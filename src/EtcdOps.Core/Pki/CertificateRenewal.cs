@@ -9,7 +9,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>
     /// Leaf renewal without restarts (etcd reads certificate and key files at every TLS handshake): new leaves from the

@@ -14,7 +14,7 @@ using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>
     /// Issues a whole certificate set in memory: CA (or a reused one), server, one peer per member, client.

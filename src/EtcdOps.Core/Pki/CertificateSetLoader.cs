@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>Reads certificate sets and single certificates from disk into EtcdOps objects.</summary>
     internal static class CertificateSetLoader

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>What New-EtcdCertificateSet was asked for, beyond the cluster itself.</summary>
     internal sealed class CertificateSetRequest

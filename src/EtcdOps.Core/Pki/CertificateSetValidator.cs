@@ -6,7 +6,7 @@ using System.Net;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.X509;
 
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>
     /// Pre-flight for a certificate set: what etcd or Go's TLS stack would refuse, found before any host is touched.

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>What an operator checks on a certificate (openssl x509 -text, condensed). Never holds key material.</summary>
     public sealed class EtcdCertificateInfo

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>
     /// A directory of PEM files in the layout operators know from cfssl: ca.pem, ca-key.pem, server.pem,

@@ -4,7 +4,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>
     /// The certificates installed on a member's host, as its conf.yml names them (cert-file and trusted-ca-file; keys

@@ -7,7 +7,7 @@ using System.Text;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.X509;
 
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>What a certificate set allows etcd to check on its peer port.</summary>
     internal sealed class PeerPortPolicy

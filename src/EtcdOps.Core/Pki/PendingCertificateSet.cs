@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>One file of a set that is not on disk yet. Its content is never shown (it may be a key).</summary>
     internal sealed class PendingFile

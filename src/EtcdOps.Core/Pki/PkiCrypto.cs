@@ -12,7 +12,7 @@ using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 
-namespace EtcdOps
+namespace EtcdOps.Pki
 {
     /// <summary>Keys and PEM: the BouncyCastle side of the PKI, kept internal so no BouncyCastle type leaks out.</summary>
     internal static class PkiCrypto

@@ -1,4 +1,4 @@
-namespace EtcdOps
+namespace EtcdOps.Release
 {
     /// <summary>A verified etcd release archive on the local disk, ready to be uploaded to hosts.</summary>
     public sealed class EtcdRelease

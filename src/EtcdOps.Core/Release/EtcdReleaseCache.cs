@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Runtime.InteropServices;
 
-namespace EtcdOps
+namespace EtcdOps.Release
 {
     /// <summary>
     /// The local store of verified release archives: &lt;root&gt;/v&lt;version&gt;/etcd-v&lt;version&gt;-linux-&lt;arch&gt;.tar.gz,

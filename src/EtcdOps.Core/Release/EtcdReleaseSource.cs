@@ -7,7 +7,7 @@ using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Release
 {
     /// <summary>
     /// Gets etcd release archives into the <see cref="EtcdReleaseCache"/>: downloaded from the official release

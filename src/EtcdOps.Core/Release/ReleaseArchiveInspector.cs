@@ -6,7 +6,7 @@ using System.IO.Compression;
 using System.Linq;
 using System.Text;
 
-namespace EtcdOps
+namespace EtcdOps.Release
 {
     /// <summary>
     /// Proves that a verified archive really is an etcd release before it is cached or sent to a host: a matching

@@ -3,7 +3,7 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace EtcdOps
+namespace EtcdOps.Release
 {
     /// <summary>SHA-256 checksums the way sha256sum writes them: "&lt;hex&gt;  &lt;file&gt;" (or "&lt;hex&gt; *&lt;file&gt;").</summary>
     internal static class Sha256Sums

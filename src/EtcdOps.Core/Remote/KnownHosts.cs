@@ -6,7 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace EtcdOps
+namespace EtcdOps.Remote
 {
     /// <summary>How a host key that is not (yet) in known_hosts is treated.</summary>
     public enum HostKeyPolicy

@@ -5,7 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Remote
 {
     /// <summary>A file that <see cref="RemoteFiles.EnsureAsync"/> had to write, and whether its content (not only mode or owner) changed.</summary>
     internal sealed class RemoteFileChange

@@ -2,7 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Remote
 {
     /// <summary>The outcome of one remote command.</summary>
     internal sealed class RemoteResult

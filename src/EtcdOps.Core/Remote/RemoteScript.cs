@@ -4,7 +4,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 
-namespace EtcdOps
+namespace EtcdOps.Remote
 {
     /// <summary>
     /// One of the POSIX sh scripts in Remote/Scripts (embedded resources, checked by shellcheck in the build), and

@@ -9,7 +9,7 @@ using Renci.SshNet;
 using Renci.SshNet.Common;
 using Renci.SshNet.Security;
 
-namespace EtcdOps
+namespace EtcdOps.Remote
 {
     /// <summary>One key held by ssh-agent: its public key blob and comment.</summary>
     internal sealed class SshAgentIdentity

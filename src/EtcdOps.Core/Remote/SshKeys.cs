@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 
-namespace EtcdOps
+namespace EtcdOps.Remote
 {
     /// <summary>What a file given as an SSH key holds, told from its text before any parser sees it.</summary>
     internal enum SshKeyFileKind { Unknown, PublicKey, PrivateKey, EncryptedPrivateKey }

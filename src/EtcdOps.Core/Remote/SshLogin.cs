@@ -8,7 +8,7 @@ using System.Security;
 using System.Text;
 using Renci.SshNet;
 
-namespace EtcdOps
+namespace EtcdOps.Remote
 {
     /// <summary>
     /// How one connection logs in: the key of -SshKeyPath; else the keys of ssh-agent (SSH_AUTH_SOCK) and/or the

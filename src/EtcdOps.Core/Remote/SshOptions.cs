@@ -1,7 +1,7 @@
 using System;
 using System.Security;
 
-namespace EtcdOps
+namespace EtcdOps.Remote
 {
     /// <summary>How to reach hosts over SSH. Per-member values in the inventory win over these defaults.</summary>
     internal sealed class SshOptions

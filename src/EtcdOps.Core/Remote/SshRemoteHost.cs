@@ -10,7 +10,7 @@ using System.Threading.Tasks;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 
-namespace EtcdOps
+namespace EtcdOps.Remote
 {
     /// <summary>
     /// One SSH connection to one host, used for every step on that host. Verifies the host key against

@@ -1,6 +1,6 @@
 using System;
 
-namespace EtcdOps
+namespace EtcdOps.Snapshot
 {
     /// <summary>
     /// One etcd snapshot file (a copy of a member's backend database with etcd's SHA-256 trailer) and what is known

@@ -5,7 +5,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace EtcdOps
+namespace EtcdOps.Snapshot
 {
     /// <summary>
     /// etcd's snapshot file format as etcdctl checks it: the backend database (a multiple of 512 bytes) followed by

@@ -6,7 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Snapshot
 {
     /// <summary>
     /// Save-EtcdSnapshot's decisions and work: which member to copy from, where the file goes, and writing it so that
