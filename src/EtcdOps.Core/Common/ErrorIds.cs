@@ -61,7 +61,7 @@ namespace EtcdOps
         /// <summary>A -Member hashtable or object has a key other than Name, Address, SshHost, SshPort, SshUser.</summary>
         public const string UnknownMemberKey = nameof(UnknownMemberKey);
 
-        /// <summary>A -Member name given to a host cmdlet is not a member of the cluster.</summary>
+        /// <summary>A -Member name (or Move-EtcdLeader's -To) is not a member of the cluster.</summary>
         public const string UnknownMember = nameof(UnknownMember);
 
         /// <summary>The inventory file to import does not exist.</summary>
@@ -281,7 +281,7 @@ namespace EtcdOps
         /// <summary>Stopping or uninstalling the members asked for would lose quorum.</summary>
         public const string QuorumWouldBeLost = nameof(QuorumWouldBeLost);
 
-        /// <summary>A rolling restart stopped because the cluster was not healthy.</summary>
+        /// <summary>A rolling restart or a defragmentation did not start, or stopped, because the cluster was not healthy.</summary>
         public const string ClusterUnhealthy = nameof(ClusterUnhealthy);
 
         // ---- The etcd API (Get-EtcdMember, Get-EtcdEndpointStatus, Test-EtcdEndpointHealth, Wait-EtcdCluster) ----
@@ -351,6 +351,23 @@ namespace EtcdOps
 
         /// <summary>The cluster did not become ready in time.</summary>
         public const string EtcdClusterNotReady = nameof(EtcdClusterNotReady);
+
+        // ---- Maintenance (Get-, Clear-EtcdAlarm, Invoke-EtcdCompaction, Invoke-EtcdDefragmentation, Move-EtcdLeader, Test-EtcdConsistency) ----
+
+        /// <summary>No voting member answered, so there is none to send a maintenance request to (learners serve none).</summary>
+        public const string EtcdNoVoterReachable = nameof(EtcdNoVoterReachable);
+
+        /// <summary>The revision to compact to is ahead of the cluster's current revision.</summary>
+        public const string EtcdRevisionOutOfRange = nameof(EtcdRevisionOutOfRange);
+
+        /// <summary>The member to move leadership to is a learner or does not answer.</summary>
+        public const string EtcdLeaderTargetInvalid = nameof(EtcdLeaderTargetInvalid);
+
+        /// <summary>There is no leader to hand leadership over from, or it does not answer.</summary>
+        public const string EtcdNoLeader = nameof(EtcdNoLeader);
+
+        /// <summary>The voting members' hashes differ at one revision.</summary>
+        public const string EtcdHashMismatch = nameof(EtcdHashMismatch);
 
         // ---- Finding rules: certificate sets (Test-EtcdCertificateSet, Install-EtcdNode's pre-flight) ----
 
