@@ -234,20 +234,22 @@ namespace EtcdOps
 
         /// <summary>
         /// Every voting member's hash at one revision: the lowest current revision among them, so that none is asked for
-        /// a revision it has not applied yet. When a compaction lands between the requests the members' compact revisions
-        /// differ and the hashes cannot be compared: the round is asked again, at most <paramref name="attempts"/> times.
+        /// a revision it has not applied yet. When the hashes cannot be compared (a compaction between the requests, see
+        /// <see cref="ConsistencyReport.AskCurrentNext"/>) the round is asked again, at most <paramref name="attempts"/> times.
         /// </summary>
-        public ConsistencyReport CheckConsistency(TimeSpan timeout, int attempts = 3)
+        public ConsistencyReport CheckConsistency(TimeSpan timeout, int attempts = 4)
         {
+            var askCurrent = false;
             for (var attempt = 1; ; attempt++)
             {
                 var map = Refresh(everyMember: true);
                 var answering = map.Voters.Where(v => v.Answered).ToList();
                 if (answering.Count == 0) map.RequireVoters();
-                var revision = answering.Min(v => v.Status!.Revision);
+                var revision = askCurrent ? 0 : answering.Min(v => v.Status!.Revision);
                 var hashes = Wait(Task.WhenAll(answering.Select(v => HashAsync(v, revision, timeout))));
                 var report = ConsistencyReport.Evaluate(map, revision, hashes);
                 if (!report.Retry || attempt >= attempts) return report;
+                askCurrent = report.AskCurrentNext;
             }
         }
 

@@ -203,9 +203,21 @@ namespace EtcdOps
 
         public bool Consistent { get; private set; }
 
-        /// <summary>A compaction ran between the requests: the hashes cannot be compared, and asking again will do.</summary>
+        /// <summary>The hashes cannot be compared (different revisions or compact revisions); asking again may do.</summary>
         public bool Retry { get; private set; }
 
+        /// <summary>
+        /// The members' compact revisions differ at an explicit revision. Besides a compaction during the check, that is
+        /// etcd 3.5 answering a hash at exactly a compaction's revision from what it stored during that compaction (with
+        /// the compact revision before it), which a member restarted since no longer has: then the members' current
+        /// revision (revision 0) is asked next, which etcd always hashes afresh.
+        /// </summary>
+        public bool AskCurrentNext { get; private set; }
+
+        /// <summary>
+        /// <paramref name="revision"/> is the revision asked for; 0 asks each member for its current one, and the hashes
+        /// are comparable only when all answered for the same revision.
+        /// </summary>
         public static ConsistencyReport Evaluate(EtcdMemberMap map, long revision, IReadOnlyList<MemberHashResult> hashes)
         {
             var failures = new List<EtcdOpsException>();
@@ -218,35 +230,38 @@ namespace EtcdOps
                 Member = h.Member.Name,
                 MemberID = h.Member.ID,
                 Endpoint = h.Member.Endpoint ?? "",
-                Revision = h.Reply!.HashRevision > 0 ? h.Reply.HashRevision : revision,
+                Revision = h.Reply!.HashRevision > 0 ? h.Reply.HashRevision : revision > 0 ? revision : h.Reply.Revision,
                 CompactRevision = h.Reply.CompactRevision,
                 Hash = h.Reply.Hash,
             }).ToList();
 
-            var groups = rows.GroupBy(r => (r.Hash, r.CompactRevision)).OrderByDescending(g => g.Count()).ToList();
-            var majority = groups.Count > 0 && (groups.Count == 1 || groups[0].Count() > groups[1].Count()) ? groups[0].Key : ((uint, long)?)null;
-            foreach (var row in rows) row.Consistent = majority.HasValue && (row.Hash, row.CompactRevision) == majority.Value;
+            var groups = rows.GroupBy(r => (r.Revision, r.CompactRevision, r.Hash)).OrderByDescending(g => g.Count()).ToList();
+            var majority = groups.Count > 0 && (groups.Count == 1 || groups[0].Count() > groups[1].Count()) ? groups[0].Key : ((long, long, uint)?)null;
+            foreach (var row in rows) row.Consistent = majority.HasValue && (row.Revision, row.CompactRevision, row.Hash) == majority.Value;
 
             var compactions = rows.Select(r => r.CompactRevision).Distinct().Count();
-            var retry = compactions > 1 || hashes.Any(h => h.Failure is EtcdRefusedException refused && EtcdMaintenance.IsCompacted(refused));
+            var comparable = compactions <= 1 && rows.Select(r => r.Revision).Distinct().Count() <= 1;
+            var hashed = rows.Count > 0 ? rows[0].Revision : revision;
             if (groups.Count > 1)
                 failures.Add(new EtcdOpsException(ErrorIds.EtcdHashMismatch, FailureKind.InvalidData,
-                    (compactions > 1
-                        ? $"At revision {revision} the voting members report different compact revisions, so their hashes cannot be compared (a compaction ran during the check): "
-                        : $"At revision {revision} the voting members' key-value stores differ: ") +
-                    string.Join(", ", rows.Select(r => $"{r.Member} {r.Hash.ToString(CultureInfo.InvariantCulture)} (compact revision {r.CompactRevision.ToString(CultureInfo.InvariantCulture)})")) + ". " +
-                    (compactions > 1
-                        ? "Run the check again."
-                        : "A member whose hash differs from the others' holds other data: replace it (remove it, wipe its data directory, add it back) " +
-                          "and look for the cause in its log (etcd's corruption check: --experimental-corrupt-check-time)."),
+                    (comparable
+                        ? $"At revision {hashed} the voting members' key-value stores differ: "
+                        : "The voting members' hashes are for different revisions or compact revisions, so they cannot be compared (a compaction or writes during the check): ") +
+                    string.Join(", ", rows.Select(r => $"{r.Member} {r.Hash.ToString(CultureInfo.InvariantCulture)} (revision {r.Revision.ToString(CultureInfo.InvariantCulture)}, " +
+                                                       $"compact revision {r.CompactRevision.ToString(CultureInfo.InvariantCulture)})")) + ". " +
+                    (comparable
+                        ? "A member whose hash differs from the others' holds other data: replace it (remove it, wipe its data directory, add it back) " +
+                          "and look for the cause in its log (etcd's corruption check: --experimental-corrupt-check-time)."
+                        : "Run the check again."),
                     rows));
             return new ConsistencyReport
             {
-                Revision = revision,
+                Revision = hashed,
                 Rows = rows,
                 Failures = failures,
                 Consistent = failures.Count == 0 && rows.Count > 0,
-                Retry = retry,
+                Retry = !comparable || hashes.Any(h => h.Failure is EtcdRefusedException refused && EtcdMaintenance.IsCompacted(refused)),
+                AskCurrentNext = compactions > 1 && revision > 0,
             };
         }
     }

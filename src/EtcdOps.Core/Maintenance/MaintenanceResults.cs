@@ -33,6 +33,9 @@ namespace EtcdOps
 
         public TimeSpan Took { get; set; }
 
+        /// <summary>Took the way etcdctl prints a duration.</summary>
+        public string FormatTook() => ByteSize.GoDuration(Took);
+
         public override string ToString() => $"compacted to revision {Revision}";
     }
 
@@ -68,6 +71,9 @@ namespace EtcdOps
         public string FormatDbSizeBefore() => ByteSize.Humanize(DbSizeBefore);
 
         public string FormatDbSizeAfter() => ByteSize.Humanize(DbSizeAfter);
+
+        /// <summary>Took the way etcdctl prints a duration; empty when skipped.</summary>
+        public string FormatTook() => Defragmented ? ByteSize.GoDuration(Took) : "";
 
         public override string ToString() => Defragmented
             ? $"{Member}: {ByteSize.Humanize(DbSizeBefore)} -> {ByteSize.Humanize(DbSizeAfter)}"

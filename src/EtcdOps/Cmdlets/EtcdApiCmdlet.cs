@@ -101,6 +101,27 @@ namespace EtcdOps.Commands
             }
         }
 
+        /// <summary>
+        /// Runs <paramref name="body"/> with the maintenance operations of this call's connection (member list and status
+        /// requests each within <paramref name="requestTimeout"/>). EtcdOps failures stop the call; Ctrl+C ends it quietly.
+        /// </summary>
+        private protected void RunMaintenance(TimeSpan requestTimeout, Action<EtcdMaintenance> body)
+        {
+            var maintenance = new EtcdMaintenance(CreateClient(ResolveConnection(requestTimeout)), Cancellation);
+            try
+            {
+                body(maintenance);
+            }
+            catch (EtcdOpsException ex)
+            {
+                ThrowFailure(ex);
+            }
+            catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+            {
+                // Ctrl+C: PowerShell stops the pipeline.
+            }
+        }
+
         protected static TimeSpan Seconds(double seconds) => TimeSpan.FromTicks((long)(seconds * TimeSpan.TicksPerSecond));
     }
 }

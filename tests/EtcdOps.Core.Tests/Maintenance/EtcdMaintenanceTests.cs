@@ -348,6 +348,31 @@ namespace EtcdOps.Tests.Maintenance
             Assert.True(report.Consistent);
             Assert.Equal(6, cluster.Calls.Count(c => c.StartsWith("hashkv")));
             Assert.All(report.Rows, r => Assert.Equal(500, r.CompactRevision));
+            Assert.Equal(3, cluster.Calls.Count(c => c.StartsWith("hashkv 0 ")));
+        }
+
+        [Fact]
+        public void AHashStoredAtACompactionThatARestartedMemberLacksIsAskedAtTheCurrentRevision()
+        {
+            var cluster = FakeCluster.Three();
+            foreach (var n in cluster.Nodes) n.CompactRevision = 1000;
+            cluster["m1"].StoredHash = (1000, 99, -1);
+            cluster["m2"].StoredHash = (1000, 99, -1);
+            var report = cluster.Maintenance().CheckConsistency(Long);
+            Assert.True(report.Consistent);
+            Assert.Equal(new[] { "hashkv 1000", "hashkv 1000", "hashkv 1000", "hashkv 0", "hashkv 0", "hashkv 0" },
+                cluster.Calls.Where(c => c.StartsWith("hashkv")).Select(c => c.Substring(0, c.IndexOf(" https", StringComparison.Ordinal))));
+            Assert.All(report.Rows, r => Assert.Equal((1000L, 1000L, 42u), (r.Revision, r.CompactRevision, r.Hash)));
+        }
+
+        [Fact]
+        public void HashesThatStayIncomparableAreReportedAsSuch()
+        {
+            var cluster = FakeCluster.Three();
+            cluster["m3"].CompactRevision = 900;
+            var report = cluster.Maintenance().CheckConsistency(Long, attempts: 2);
+            Assert.False(report.Consistent);
+            Assert.Contains("cannot be compared", Assert.Single(report.Failures).Message);
         }
     }
 }
