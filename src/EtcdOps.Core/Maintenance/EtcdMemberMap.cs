@@ -99,7 +99,8 @@ namespace EtcdOps
             var given = await Task.WhenAll(statuses).ConfigureAwait(false);
             if (failures.Count > 0)
                 throw new EtcdOpsException(ErrorIds.EtcdMemberListFailed, FailureKind.ConnectionError,
-                    "Could not read the member list from any endpoint:" + string.Concat(failures.Select(f => Environment.NewLine + "  " + f.Message)),
+                    "Could not read the member list from any endpoint:" + string.Concat(failures.Select(f => Environment.NewLine + "  " + f.Message)) +
+                    (failures.Any(IsLearnerRefusal) ? Environment.NewLine + "A learner serves no member list: give the endpoint of a voting member too." : ""),
                     endpoints.FirstOrDefault());
 
             var members = list.Select(m => new MaintenanceMember
@@ -125,6 +126,9 @@ namespace EtcdOps
             var map = new EtcdMemberMap(members);
             return everyMember ? await map.CompleteAsync(client, cancellation).ConfigureAwait(false) : map;
         }
+
+        internal static bool IsLearnerRefusal(EtcdOpsException failure) =>
+            failure is EtcdRefusedException refused && refused.EtcdMessage.IndexOf("not supported for learner", StringComparison.Ordinal) >= 0;
 
         /// <summary>Asks every member not asked yet on its client URL; the map with their answers.</summary>
         public async Task<EtcdMemberMap> CompleteAsync(EtcdClient client, CancellationToken cancellation)

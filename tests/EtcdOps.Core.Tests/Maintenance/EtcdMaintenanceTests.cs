@@ -177,23 +177,35 @@ namespace EtcdOps.Tests.Maintenance
         }
 
         [Fact]
-        public void OnlyLearnersGivenMeansTheVotersAreAskedOnTheirOwnUrls()
+        public void OnlyALearnerGivenFailsWithAHint()
         {
             var cluster = FakeCluster.Three();
             cluster.AddLearner("m4", 4);
-            Assert.Empty(cluster.Maintenance("https://10.0.0.4:2379").ListAlarms(Long));
-            Assert.Contains("alarm list https://10.0.0.1:2379", cluster.Calls);
+            var ex = Fails(() => cluster.Maintenance("https://10.0.0.4:2379").ListAlarms(Long));
+            Assert.Equal(ErrorIds.EtcdMemberListFailed, ex.ErrorId);
+            Assert.Contains("give the endpoint of a voting member too", ex.Message);
+        }
+
+        [Fact]
+        public void AVoterGivenBesideDownOnesIsEnoughAndTheOthersAreAskedOnTheirOwnUrls()
+        {
+            var cluster = FakeCluster.Three();
+            cluster["m1"].Down = true;
+            cluster["m2"].Down = true;
+            Assert.Empty(cluster.Maintenance("https://10.0.0.1:2379", "https://10.0.0.3:2379").ListAlarms(Long));
+            Assert.Contains("alarm list https://10.0.0.3:2379", cluster.Calls);
         }
 
         [Fact]
         public void NoAnsweringVoterIsEtcdNoVoterReachable()
         {
             var cluster = FakeCluster.Three();
+            var maintenance = cluster.Maintenance();
+            maintenance.Members(everyMember: false);
             foreach (var n in cluster.Nodes) n.Down = true;
-            cluster.AddLearner("m4", 4);
-            var ex = Fails(() => cluster.Maintenance("https://10.0.0.4:2379").ListAlarms(Long));
+            var ex = Fails(() => maintenance.ListAlarms(Long));
             Assert.Equal(ErrorIds.EtcdNoVoterReachable, ex.ErrorId);
-            Assert.Contains("m2: https://10.0.0.2:2379: connection refused", ex.Message);
+            Assert.Contains("https://10.0.0.2:2379: connection refused", ex.Message);
         }
 
         // ---- Compaction ----

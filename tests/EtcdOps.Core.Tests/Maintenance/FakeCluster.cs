@@ -7,8 +7,8 @@ using System.Threading.Tasks;
 namespace EtcdOps.Tests.Maintenance
 {
     /// <summary>
-    /// A cluster behind <see cref="IEtcdTransport"/> that answers the way etcd does where maintenance cares: learners
-    /// refuse all but status and serializable reads, a leader move must reach the leader, compaction and defragment
+    /// A cluster behind <see cref="IEtcdTransport"/> that answers the way etcd 3.5 does where maintenance cares: learners
+    /// refuse all but status and serializable reads (the member list too), a leader move must reach the leader, compaction and defragment
     /// check their revision and act on the member asked. Every request is recorded as "call endpoint".
     /// </summary>
     internal sealed class FakeCluster : EtcdOps.Tests.Api.TransportStub
@@ -103,7 +103,7 @@ namespace EtcdOps.Tests.Maintenance
 
         public override Task<EtcdMemberListReply> MemberListAsync(string endpoint, bool linearizable, TimeSpan timeout, CancellationToken cancellation) => Answer(() =>
         {
-            At(endpoint, "member list", learnerServes: true);
+            At(endpoint, "member list");
             return new EtcdMemberListReply
             {
                 ClusterId = 1,
