@@ -6,20 +6,13 @@ BeforeAll {
     # A 1 MiB backend quota: a few puts of 100 kB raise NOSPACE for real.
     $fx = Start-MaintenanceTestCluster -First 1 -Spare 1 -Arguments @('--quota-backend-bytes=1048576')
     $tls = $fx.Tls
-
-    # etcdctl alarm list: "memberID:<decimal> alarm:<NAME>" per line, as (hex ID, alarm) text.
-    function Get-CtlAlarm {
-        $ctl = Invoke-Etcdctl -Cluster $fx.Local -Arguments @('alarm', 'list')
-        $ctl.ExitCode | Should -Be 0
-        @([regex]::Matches($ctl.Output, 'memberID:(\d+) alarm:(\w+)') | ForEach-Object { "$(([uint64]$_.Groups[1].Value).ToString('x')) $($_.Groups[2].Value)" })
-    }
 }
 
 AfterAll { Stop-MaintenanceTestCluster $fx }
 
 Describe 'Get-EtcdAlarm' {
     It 'returns nothing when etcdctl lists no alarm' {
-        Get-CtlAlarm | Should -BeNullOrEmpty
+        Get-CtlAlarm $fx | Should -BeNullOrEmpty
         @(Get-EtcdAlarm @tls -ErrorAction Stop).Count | Should -Be 0
     }
 
@@ -27,10 +20,10 @@ Describe 'Get-EtcdAlarm' {
         $write = Write-EtcdTestKey -Fixture $fx -Count 40 -Size 100000
         $write.ExitCode | Should -Not -Be 0
         $write.Output | Should -Match 'database space exceeded'
-        $expected = Get-CtlAlarm
+        $expected = Get-CtlAlarm $fx
         $expected | Should -Not -BeNullOrEmpty
         $alarms = Get-EtcdAlarm @tls
-        @($alarms | ForEach-Object { "$($_.MemberID) $($_.Alarm)" }) | Should -Be $expected
+        @($alarms | ForEach-Object { "$($_.MemberID) $($_.Alarm)" } | Sort-Object) | Should -Be $expected
         $names = Get-CtlMemberId $fx
         foreach ($a in $alarms) {
             $a.Alarm | Should -Be 'NOSPACE'
@@ -45,7 +38,7 @@ Describe 'Get-EtcdAlarm' {
     }
 
     It 'takes the endpoints from a piped cluster and the TLS files from -CertificateSet' {
-        @($fx.Cluster | Get-EtcdAlarm -CertificateSet $fx.Set | ForEach-Object { "$($_.MemberID) $($_.Alarm)" }) | Should -Be (Get-CtlAlarm)
+        @($fx.Cluster | Get-EtcdAlarm -CertificateSet $fx.Set | ForEach-Object { "$($_.MemberID) $($_.Alarm)" } | Sort-Object) | Should -Be (Get-CtlAlarm $fx)
     }
 
     It 'asks a voting member, not a learner given first (etcd refuses alarm requests on learners)' {
@@ -54,7 +47,7 @@ Describe 'Get-EtcdAlarm' {
         $ctl.ExitCode | Should -Not -Be 0
         $ctl.Output | Should -Match 'rpc not supported for learner'
         $alarms = Get-EtcdAlarm -Endpoint $learner.Endpoint, $fx.Local.Endpoints[1] -CaCertPath $tls.CaCertPath -CertPath $tls.CertPath -KeyPath $tls.KeyPath -ErrorAction Stop
-        @($alarms | ForEach-Object { "$($_.MemberID) $($_.Alarm)" }) | Should -Be (Get-CtlAlarm)
+        @($alarms | ForEach-Object { "$($_.MemberID) $($_.Alarm)" } | Sort-Object) | Should -Be (Get-CtlAlarm $fx)
         # A learner serves no member list either: alone it cannot name the voters.
         { Get-EtcdAlarm -Endpoint $learner.Endpoint -CaCertPath $tls.CaCertPath -CertPath $tls.CertPath -KeyPath $tls.KeyPath -ErrorAction Stop } |
             Should -Throw -ErrorId 'EtcdMemberListFailed,*' -ExpectedMessage '*rpc not supported for learner*voting member*'

@@ -113,3 +113,12 @@ function Add-LocalEtcdLearner {
     } while ([DateTime]::UtcNow -lt $deadline -and -not $process.HasExited)
     throw "The learner $($spare.Name) did not start: $($status.Output)`n$(Get-Content (Join-Path $Fixture.Local.WorkDir "$($spare.Name).log") -Raw)"
 }
+
+# etcdctl alarm list ("memberID:<decimal> alarm:<NAME>" per line) as "<hex ID> <NAME>", sorted: etcdctl prints
+# them in Go's map order, which changes from call to call.
+function Get-CtlAlarm {
+    param([Parameter(Mandatory)] $Fixture)
+    $ctl = Invoke-Etcdctl -Cluster $Fixture.Local -Arguments @('alarm', 'list')
+    if ($ctl.ExitCode -ne 0) { throw "etcdctl alarm list failed: $($ctl.Output)" }
+    @([regex]::Matches($ctl.Output, 'memberID:(\d+) alarm:(\w+)') | ForEach-Object { "$(([uint64]$_.Groups[1].Value).ToString('x')) $($_.Groups[2].Value)" } | Sort-Object)
+}
