@@ -40,7 +40,8 @@ Describe 'Clear-EtcdAlarm' {
     It 'clears NOSPACE after compaction and defragmentation: etcdctl lists no alarm and writes work again' {
         $expected = Get-CtlAlarm $fx
         Invoke-EtcdCompaction @tls -Confirm:$false | Should -Not -BeNullOrEmpty
-        $defrag = Invoke-EtcdDefragmentation @tls -Force -Confirm:$false
+        # No -Force: under NOSPACE no member is skipped, though etcd's DbSizeInUse still counts the compacted space.
+        $defrag = Invoke-EtcdDefragmentation @tls -Confirm:$false
         @($defrag | Where-Object Defragmented).Count | Should -Be 3
         foreach ($s in Get-CtlStatus $fx) { $s.DbSize | Should -BeLessThan 1048576 }
         $cleared = Clear-EtcdAlarm @tls -Alarm NOSPACE -PassThru -Confirm:$false

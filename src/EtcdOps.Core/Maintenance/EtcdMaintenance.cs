@@ -187,12 +187,16 @@ namespace EtcdOps
 
         // ---- Defragmentation ----
 
-        /// <summary>Refuses unless the cluster is healthy (NOSPACE aside), then decides the order and the members to skip.</summary>
-        public IReadOnlyList<DefragmentationStep> PlanDefragmentation(IReadOnlyCollection<string>? names, bool force, long minimumFreeBytes)
+        /// <summary>
+        /// Refuses unless the cluster is healthy (NOSPACE aside), then decides the order and the members to skip.
+        /// <paramref name="noSpace"/> says whether a NOSPACE alarm is active; then no member is skipped for its free space.
+        /// </summary>
+        public IReadOnlyList<DefragmentationStep> PlanDefragmentation(IReadOnlyCollection<string>? names, bool force, long minimumFreeBytes, out bool noSpace)
         {
             var problems = HealthProblems();
             if (problems.Count > 0) throw ClusterHealth.Unhealthy(problems, "to defragment a member", null);
-            return DefragmentationPlan.Decide(_map!, names, force, minimumFreeBytes);
+            noSpace = ListAlarms(RequestTimeout).Any(a => a.Alarm == NoSpace);
+            return DefragmentationPlan.Decide(_map!, names, force || noSpace, minimumFreeBytes);
         }
 
         /// <summary>

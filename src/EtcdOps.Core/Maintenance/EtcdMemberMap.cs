@@ -70,7 +70,7 @@ namespace EtcdOps
         {
             var member = Members.FirstOrDefault(m => m.IsStarted && string.Equals(m.Name, name, StringComparison.Ordinal));
             if (member != null) return member;
-            var names = string.Join(", ", Members.Where(m => m.IsStarted).Select(m => m.Name));
+            var names = string.Join(", ", Members.Where(m => m.IsStarted).Select(m => m.Name).OrderBy(n => n, StringComparer.Ordinal));
             throw new EtcdOpsException(ErrorIds.UnknownMember, FailureKind.ObjectNotFound,
                 $"{parameter} '{name}' is not a member of the cluster. Its members: {names}.", name);
         }

@@ -120,7 +120,9 @@ namespace EtcdOps
         /// One member at a time: the followers in member-list order, the leader last (defragmenting the leader stalls the
         /// whole cluster's writes for as long as it runs, so it goes once the others are done). Learners are skipped:
         /// etcd serves them no defragment. A member whose file has less than <paramref name="minimumFreeBytes"/> free
-        /// (DbSize - DbSizeInUse) is skipped unless <paramref name="force"/>: blocking it would give back little.
+        /// (DbSize - DbSizeInUse) is skipped unless <paramref name="force"/>: blocking it would give back little. (etcd
+        /// updates DbSizeInUse when it next commits a write: after a compaction, and while a NOSPACE alarm refuses every
+        /// write, the figure still counts the space the compaction freed. Under NOSPACE the caller forces.)
         /// <paramref name="names"/> selects members (UnknownMember for a name not in the member list); all when empty.
         /// </summary>
         public static IReadOnlyList<DefragmentationStep> Decide(EtcdMemberMap map, IReadOnlyCollection<string>? names, bool force, long minimumFreeBytes)

@@ -40,7 +40,9 @@ namespace EtcdOps.Commands
             try
             {
                 WriteProgress(progress);
-                var plan = maintenance.PlanDefragmentation(Member, Force, MinimumFreeBytes);
+                var plan = maintenance.PlanDefragmentation(Member, Force, MinimumFreeBytes, out var noSpace);
+                if (noSpace && !Force)
+                    WriteVerbose("A NOSPACE alarm is active: every member is defragmented whatever its free space (etcd does not update DbSizeInUse while it refuses writes).");
                 WriteVerbose("Order: " + string.Join(", ", plan.Select(s => s.Member.Label + (s.IsLeader ? " (leader)" : "") + (s.Skip ? " (skip)" : ""))) + ".");
                 for (var i = 0; i < plan.Count; i++)
                 {

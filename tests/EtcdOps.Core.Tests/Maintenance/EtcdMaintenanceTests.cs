@@ -18,7 +18,7 @@ namespace EtcdOps.Tests.Maintenance
         {
             var cluster = FakeCluster.Three();
             cluster.LeaderId = cluster["m2"].Id;
-            var plan = cluster.Maintenance().PlanDefragmentation(null, force: false, minimumFreeBytes: 1_000_000);
+            var plan = cluster.Maintenance().PlanDefragmentation(null, force: false, minimumFreeBytes: 1_000_000, out _);
             Assert.Equal(new[] { "m1", "m3", "m2" }, plan.Select(s => s.Member.Name));
             Assert.Equal(new[] { false, false, true }, plan.Select(s => s.IsLeader));
             Assert.All(plan, s => Assert.False(s.Skip));
@@ -29,7 +29,7 @@ namespace EtcdOps.Tests.Maintenance
         {
             var cluster = FakeCluster.Three();
             var maintenance = cluster.Maintenance();
-            var step = maintenance.PlanDefragmentation(new[] { "m3" }, false, 0).Single();
+            var step = maintenance.PlanDefragmentation(new[] { "m3" }, false, 0, out _).Single();
             cluster.Calls.Clear();
             var row = await maintenance.DefragmentAsync(step, Long);
             Assert.Equal(new[] { "defragment https://10.0.0.3:2379" }, cluster.Calls.Where(c => c.StartsWith("defragment")));
@@ -45,7 +45,7 @@ namespace EtcdOps.Tests.Maintenance
         {
             var cluster = FakeCluster.Three();
             cluster["m2"].DbSize = 20_500_000;
-            var plan = cluster.Maintenance().PlanDefragmentation(null, false, 1_000_000);
+            var plan = cluster.Maintenance().PlanDefragmentation(null, false, 1_000_000, out _);
             var m2 = plan.Single(s => s.Member.Name == "m2");
             Assert.True(m2.Skip);
             Assert.Contains("500 kB free", m2.SkipReason);
@@ -54,7 +54,19 @@ namespace EtcdOps.Tests.Maintenance
             Assert.False(skipped.Defragmented);
             Assert.Equal(20_500_000, skipped.DbSizeBefore);
             Assert.Equal(skipped.DbSizeBefore, skipped.DbSizeAfter);
-            Assert.All(cluster.Maintenance().PlanDefragmentation(null, true, 1_000_000), s => Assert.False(s.Skip));
+            Assert.All(cluster.Maintenance().PlanDefragmentation(null, true, 1_000_000, out _), s => Assert.False(s.Skip));
+        }
+
+        [Fact]
+        public void UnderNoSpaceNoMemberIsSkippedForItsFreeSpace()
+        {
+            // etcd refuses every write while NOSPACE is active, so DbSizeInUse still counts what a compaction freed.
+            var cluster = FakeCluster.Three();
+            foreach (var n in cluster.Nodes) n.DbSizeInUse = n.DbSize;
+            cluster.Alarms.Add(new EtcdAlarmEntry { MemberId = cluster["m2"].Id, Alarm = "NOSPACE" });
+            var plan = cluster.Maintenance().PlanDefragmentation(null, false, 1_000_000, out var noSpace);
+            Assert.True(noSpace);
+            Assert.All(plan, s => Assert.False(s.Skip));
         }
 
         [Fact]
@@ -62,7 +74,7 @@ namespace EtcdOps.Tests.Maintenance
         {
             var cluster = FakeCluster.Three();
             cluster.AddLearner("m4", 4);
-            var plan = cluster.Maintenance().PlanDefragmentation(null, true, 0);
+            var plan = cluster.Maintenance().PlanDefragmentation(null, true, 0, out _);
             var learner = plan.Single(s => s.Member.Name == "m4");
             Assert.Contains("learner", learner.SkipReason);
             Assert.Equal("m1", plan.Last().Member.Name);
@@ -71,7 +83,7 @@ namespace EtcdOps.Tests.Maintenance
         [Fact]
         public void ANamedMemberThatDoesNotExistIsUnknownMember()
         {
-            var ex = Fails(() => FakeCluster.Three().Maintenance().PlanDefragmentation(new[] { "m9" }, false, 0));
+            var ex = Fails(() => FakeCluster.Three().Maintenance().PlanDefragmentation(new[] { "m9" }, false, 0, out _));
             Assert.Equal(ErrorIds.UnknownMember, ex.ErrorId);
             Assert.Contains("m1, m2, m3", ex.Message);
         }
@@ -81,7 +93,7 @@ namespace EtcdOps.Tests.Maintenance
         {
             var cluster = FakeCluster.Three();
             cluster["m3"].Down = true;
-            var ex = Fails(() => cluster.Maintenance().PlanDefragmentation(null, true, 0));
+            var ex = Fails(() => cluster.Maintenance().PlanDefragmentation(null, true, 0, out _));
             Assert.Equal(ErrorIds.ClusterUnhealthy, ex.ErrorId);
             Assert.Contains("https://10.0.0.3:2379: connection refused", ex.Message);
             Assert.DoesNotContain(cluster.Calls, c => c.StartsWith("defragment"));
@@ -92,10 +104,10 @@ namespace EtcdOps.Tests.Maintenance
         {
             var cluster = FakeCluster.Three();
             cluster["m2"].ReadsFail = true;
-            Assert.Contains("m2 (https://10.0.0.2:2379) is unhealthy", Fails(() => cluster.Maintenance().PlanDefragmentation(null, true, 0)).Message);
+            Assert.Contains("m2 (https://10.0.0.2:2379) is unhealthy", Fails(() => cluster.Maintenance().PlanDefragmentation(null, true, 0, out _)).Message);
             cluster["m2"].ReadsFail = false;
             cluster.Alarms.Add(new EtcdAlarmEntry { MemberId = cluster["m2"].Id, Alarm = "CORRUPT" });
-            Assert.Contains("CORRUPT", Fails(() => cluster.Maintenance().PlanDefragmentation(null, true, 0)).Message);
+            Assert.Contains("CORRUPT", Fails(() => cluster.Maintenance().PlanDefragmentation(null, true, 0, out _)).Message);
         }
 
         [Fact]
@@ -104,7 +116,7 @@ namespace EtcdOps.Tests.Maintenance
             var cluster = FakeCluster.Three();
             cluster.Alarms.Add(new EtcdAlarmEntry { MemberId = cluster["m1"].Id, Alarm = "NOSPACE" });
             Assert.Empty(cluster.Maintenance().HealthProblems());
-            Assert.Equal(3, cluster.Maintenance().PlanDefragmentation(null, true, 0).Count);
+            Assert.Equal(3, cluster.Maintenance().PlanDefragmentation(null, true, 0, out _).Count);
         }
 
         [Fact]
@@ -136,7 +148,7 @@ namespace EtcdOps.Tests.Maintenance
         public void MembersNotAmongTheGivenEndpointsAreAskedOnTheirClientUrls()
         {
             var cluster = FakeCluster.Three();
-            var plan = cluster.Maintenance("https://10.0.0.1:2379").PlanDefragmentation(null, true, 0);
+            var plan = cluster.Maintenance("https://10.0.0.1:2379").PlanDefragmentation(null, true, 0, out _);
             Assert.Equal(new[] { "https://10.0.0.2:2379", "https://10.0.0.3:2379", "https://10.0.0.1:2379" }, plan.Select(s => s.Member.Endpoint));
             Assert.Contains("status https://10.0.0.3:2379", cluster.Calls);
         }
