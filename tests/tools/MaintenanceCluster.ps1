@@ -122,3 +122,25 @@ function Get-CtlAlarm {
     if ($ctl.ExitCode -ne 0) { throw "etcdctl alarm list failed: $($ctl.Output)" }
     @([regex]::Matches($ctl.Output, 'memberID:(\d+) alarm:(\w+)') | ForEach-Object { "$(([uint64]$_.Groups[1].Value).ToString('x')) $($_.Groups[2].Value)" } | Sort-Object)
 }
+
+# Stops a member and starts it again with the same command line (its data directory kept); waits until it is healthy.
+function Restart-LocalEtcdMember {
+    param([Parameter(Mandatory)] $Fixture, [Parameter(Mandatory)] [string] $Name, [int] $TimeoutSeconds = 30)
+    $local = $Fixture.Local
+    $i = [array]::IndexOf(@($local.Member.Name), $Name)
+    $old = $local.Processes[$i]
+    $arguments = $old.StartInfo.Arguments
+    Stop-LocalEtcdMember -Cluster $local -Name $Name
+    $log = Join-Path $local.WorkDir "$Name.restarted.log"
+    $new = Start-Process -FilePath (Get-EtcdBinary -Version $local.Version) -ArgumentList $arguments -RedirectStandardError $log -RedirectStandardOutput "$log.out" -PassThru
+    $processes = @($local.Processes)
+    $processes[$i] = $new
+    $local.Processes = $processes
+    $endpoint = $local.Endpoints[$i]
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    do {
+        Start-Sleep -Milliseconds 300
+        if ((Invoke-Etcdctl -Cluster $local -Endpoints $endpoint -Arguments @('endpoint', 'health')).ExitCode -eq 0) { return }
+    } while ([DateTime]::UtcNow -lt $deadline -and -not $new.HasExited)
+    throw "$Name did not come back: $(Get-Content $log -Raw)"
+}
