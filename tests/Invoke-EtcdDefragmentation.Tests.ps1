@@ -26,6 +26,16 @@ Describe 'Invoke-EtcdDefragmentation' {
         foreach ($s in Get-CtlStatus $fx) { $s.DbSize - $s.DbSizeInUse | Should -BeGreaterThan 5MB }
     }
 
+    It 'has Get-EtcdEndpointStatus show the space in use beside the file size' {
+        $ctl = Get-CtlStatus $fx -Endpoints $fx.Local.Endpoints[0]
+        $row = Get-EtcdEndpointStatus -Endpoint $fx.Local.Endpoints[0] -CaCertPath $tls.CaCertPath -CertPath $tls.CertPath -KeyPath $tls.KeyPath
+        $row.DbSizeInUse | Should -Be $ctl.DbSizeInUse
+        $table = $row | Format-Table | Out-String -Width 250
+        $table | Should -Match 'DB SIZE\s+DB SIZE IN USE\s+IS LEADER'
+        # etcdctl's humanized sizes (go-humanize): about 10 MB in the file, some kB of it in use.
+        $table | Should -Match '127\.0\.9\.31:2379\s+[0-9a-f]+\s+3\.5\.16\s+1\d MB\s+\d+ kB\s'
+    }
+
     It 'changes nothing with -WhatIf' {
         $before = Get-CtlSize
         Invoke-EtcdDefragmentation @tls -MinimumFreeBytes 1MB -WhatIf | Should -BeNullOrEmpty
