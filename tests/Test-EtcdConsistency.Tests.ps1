@@ -102,3 +102,29 @@ Describe 'Test-EtcdConsistency' {
         $err[0].Exception.Message | Should -BeLike '*127.0.9.53:2379*'
     }
 }
+
+# etcd 3.4 refuses a hash at the compaction's revision itself; 3.5 answers the hash it stored during the compaction.
+Describe 'Test-EtcdConsistency against etcd 3.4.23' {
+    BeforeAll {
+        $old = Start-MaintenanceTestCluster -First 56 -Version 3.4.23
+        $oldTls = $old.Tls
+        (Write-EtcdTestKey -Fixture $old -Count 5).Written | Should -Be 5
+    }
+    AfterAll { Stop-MaintenanceTestCluster $old }
+
+    It 'compares the members right after a compaction to the current revision, as etcdctl endpoint hashkv does' {
+        $compaction = (Invoke-EtcdCompaction @oldTls -Confirm:$false).Revision
+        (Invoke-Etcdctl -Cluster $old.Local -Arguments @('endpoint', 'hashkv', "--rev=$compaction")).Output | Should -Match 'required revision has been compacted'
+        $rows = Test-EtcdConsistency @oldTls -ErrorVariable err
+        $err.Count | Should -Be 0
+        $rows.Count | Should -Be 3
+        $ctl = (Invoke-Etcdctl -Cluster $old.Local -Arguments @('endpoint', 'hashkv', '-w', 'json')).Output | ConvertFrom-Json
+        foreach ($row in $rows) {
+            $row.Revision | Should -Be $compaction
+            $row.CompactRevision | Should -Be $compaction
+            $row.Consistent | Should -BeTrue
+            $row.Hash | Should -Be ($ctl | Where-Object Endpoint -eq $row.Endpoint).HashKV.hash
+        }
+        Test-EtcdConsistency @oldTls -Quiet | Should -BeTrue
+    }
+}

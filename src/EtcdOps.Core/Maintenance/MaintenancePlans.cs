@@ -209,10 +209,11 @@ namespace EtcdOps
         public bool Retry { get; private set; }
 
         /// <summary>
-        /// The members' compact revisions differ at an explicit revision. Besides a compaction during the check, that is
+        /// Ask the members' current revision (revision 0) next, which etcd always hashes afresh: at an explicit revision the
+        /// compact revisions differed, or etcd refused it as compacted. Besides a compaction during the check, that is
         /// etcd 3.5 answering a hash at exactly a compaction's revision from what it stored during that compaction (with
-        /// the compact revision before it), which a member restarted since no longer has: then the members' current
-        /// revision (revision 0) is asked next, which etcd always hashes afresh.
+        /// the compact revision before it), which a member restarted since no longer has; and etcd 3.4 refusing a hash
+        /// at the compaction's revision itself. Either way, without writes since the compaction no explicit revision does.
         /// </summary>
         public bool AskCurrentNext { get; private set; }
 
@@ -256,14 +257,15 @@ namespace EtcdOps
                           "and look for the cause in its log (etcd's corruption check: --experimental-corrupt-check-time)."
                         : "Run the check again."),
                     rows));
+            var compacted = hashes.Any(h => h.Failure is EtcdRefusedException refused && EtcdMaintenance.IsCompacted(refused));
             return new ConsistencyReport
             {
                 Revision = hashed,
                 Rows = rows,
                 Failures = failures,
                 Consistent = failures.Count == 0 && rows.Count > 0,
-                Retry = !comparable || hashes.Any(h => h.Failure is EtcdRefusedException refused && EtcdMaintenance.IsCompacted(refused)),
-                AskCurrentNext = compactions > 1 && revision > 0,
+                Retry = !comparable || compacted,
+                AskCurrentNext = (compactions > 1 || compacted) && revision > 0,
             };
         }
     }

@@ -390,6 +390,19 @@ namespace EtcdOps.Tests.Maintenance
         }
 
         [Fact]
+        public void Etcd34RefusingTheCompactionsOwnRevisionIsAskedAtTheCurrentRevision()
+        {
+            var cluster = FakeCluster.Three();
+            cluster.V34 = true;
+            foreach (var n in cluster.Nodes) n.CompactRevision = 1000;
+            var report = cluster.Maintenance().CheckConsistency(Long);
+            Assert.True(report.Consistent);
+            Assert.Empty(report.Failures);
+            Assert.Equal(3, cluster.Calls.Count(c => c.StartsWith("hashkv 0 ")));
+            Assert.All(report.Rows, r => Assert.Equal(1000, r.Revision));
+        }
+
+        [Fact]
         public void HashesThatStayIncomparableAreReportedAsSuch()
         {
             var cluster = FakeCluster.Three();

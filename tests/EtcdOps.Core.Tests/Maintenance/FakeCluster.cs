@@ -39,6 +39,8 @@ namespace EtcdOps.Tests.Maintenance
         public List<string> Calls { get; } = new List<string>();
         /// <summary>Runs before each hash request is answered (to change the cluster between two members' answers).</summary>
         public Action<Node>? BeforeHash { get; set; }
+        /// <summary>Answer hashes as etcd 3.4 does.</summary>
+        public bool V34 { get; set; }
 
         public static FakeCluster Three()
         {
@@ -167,7 +169,9 @@ namespace EtcdOps.Tests.Maintenance
             var node = At(endpoint, $"hashkv {revision}");
             BeforeHash?.Invoke(node);
             if (revision > node.Revision) throw Refused(endpoint, "hashkv", 11, "etcdserver: mvcc: required revision is a future revision");
-            if (revision > 0 && revision < node.CompactRevision) throw Refused(endpoint, "hashkv", 11, "etcdserver: mvcc: required revision has been compacted");
+            // etcd 3.4 refuses the compaction's revision itself too.
+            if (revision > 0 && (revision < node.CompactRevision || (V34 && revision == node.CompactRevision)))
+                throw Refused(endpoint, "hashkv", 11, "etcdserver: mvcc: required revision has been compacted");
             if (node.StoredHash is { } stored && stored.Revision == revision)
                 return new EtcdHashKvReply { MemberId = node.Id, Revision = node.Revision, Hash = stored.Hash, CompactRevision = stored.CompactRevision };
             return new EtcdHashKvReply { MemberId = node.Id, Revision = node.Revision, Hash = node.Hash, CompactRevision = node.CompactRevision };
