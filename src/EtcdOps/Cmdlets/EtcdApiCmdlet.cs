@@ -122,6 +122,23 @@ namespace EtcdOps.Commands
             }
         }
 
+        /// <summary>Shows <paramref name="status"/> while <paramref name="body"/> runs (one long request); a Completed record always follows.</summary>
+        private protected T WithProgress<T>(string activity, string status, Func<T> body)
+        {
+            var progress = new ProgressRecord(1, activity, status);
+            WriteProgress(progress);
+            try
+            {
+                return body();
+            }
+            finally
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                try { WriteProgress(progress); }
+                catch (PipelineStoppedException) { }
+            }
+        }
+
         protected static TimeSpan Seconds(double seconds) => TimeSpan.FromTicks((long)(seconds * TimeSpan.TicksPerSecond));
     }
 }

@@ -36,7 +36,8 @@ namespace EtcdOps.Commands
             if (!ShouldProcess($"the cluster, through {plan.Via}",
                     $"Compact the key history to revision {plan.Revision} (current revision {plan.CurrentRevision}); older revisions can no longer be read"))
                 return;
-            var result = maintenance.Compact(plan, Seconds(Timeout));
+            var result = WithProgress("Compacting the etcd key history", $"To revision {plan.Revision}, through {plan.Via}",
+                () => maintenance.Compact(plan, Seconds(Timeout)));
             if (result == null) WriteWarning($"The key history is compacted to revision {plan.Revision} or beyond already; nothing to do.");
             else WriteObject(result);
         });

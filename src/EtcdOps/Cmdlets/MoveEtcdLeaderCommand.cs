@@ -26,7 +26,7 @@ namespace EtcdOps.Commands
             }
             if (!ShouldProcess(plan.To.ToString(), $"Move leadership from {plan.From.Name} to {plan.To.Name}")) return;
             WriteVerbose($"Asking the leader {plan.From} to hand over to {plan.To.Name} ({plan.To.ID}).");
-            WriteObject(maintenance.MoveLeader(plan, Seconds(Timeout)));
+            WriteObject(WithProgress("Moving the etcd leader", $"From {plan.From.Name} to {plan.To.Name}", () => maintenance.MoveLeader(plan, Seconds(Timeout))));
         });
     }
 }

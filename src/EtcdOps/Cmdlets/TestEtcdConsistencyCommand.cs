@@ -20,7 +20,8 @@ namespace EtcdOps.Commands
             ConsistencyReport report;
             try
             {
-                report = maintenance.CheckConsistency(Seconds(Timeout));
+                report = WithProgress("Comparing the etcd members' data", "Asking every voting member for the hash of its store",
+                    () => maintenance.CheckConsistency(Seconds(Timeout)));
             }
             catch (EtcdOpsException ex) when (Quiet)
             {
