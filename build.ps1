@@ -42,7 +42,21 @@ function Invoke-Clean {
     }
 }
 
+# The scripts EtcdOps runs on hosts (POSIX sh, embedded in Core) must pass shellcheck. Without shellcheck the
+# build warns and goes on; the Test task installs it first, so every test run checks them.
+function Test-RemoteScript {
+    $scripts = @(Get-ChildItem "$root/src/EtcdOps.Core/Remote/Scripts" -Filter *.sh | Sort-Object Name)
+    if (-not (Get-Command shellcheck -ErrorAction SilentlyContinue)) {
+        Write-Warning "shellcheck is not installed: the $($scripts.Count) remote scripts were not checked (build.ps1 -Task Test installs it)."
+        return
+    }
+    & shellcheck -s sh @($scripts.FullName)
+    if ($LASTEXITCODE -ne 0) { throw "shellcheck found problems in the remote scripts (src/EtcdOps.Core/Remote/Scripts); see above." }
+    Write-Host "shellcheck: $($scripts.Count) remote scripts clean"
+}
+
 function Invoke-Build {
+    Test-RemoteScript
     if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
     $common = @('-c', $Configuration, '-nologo', '-v', 'q', "-p:ModuleVersion=$version")
     # Two builds: net8.0 (PowerShell 7.4+, with its dependencies' net8.0 assemblies and the loader) and
@@ -75,13 +89,14 @@ function Get-TestDependency {
 }
 
 # The tests and the demo run real things: etcd from Debian's packages, cfssl and openssl as oracles,
-# and systemd-nspawn hosts. Install what a machine with only the .NET SDK lacks (as root, on Debian).
+# and systemd-nspawn hosts; shellcheck checks the remote scripts. Install what a machine with only the
+# .NET SDK lacks (as root, on Debian).
 function Install-Prerequisite {
     if (-not $IsLinux) { return }
     $packages = [ordered]@{
         'debootstrap' = 'debootstrap'; 'systemd-nspawn' = 'systemd-container'; 'ssh' = 'openssh-client'
         'ssh-keygen' = 'openssh-client'; 'cfssl' = 'golang-cfssl'; 'openssl' = 'openssl'; 'ip' = 'iproute2'
-        'dpkg-deb' = 'dpkg'; 'curl' = 'curl'
+        'dpkg-deb' = 'dpkg'; 'curl' = 'curl'; 'shellcheck' = 'shellcheck'
     }
     $missing = @($packages.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) } | ForEach-Object { $packages[$_] } | Select-Object -Unique)
     if ($missing) {

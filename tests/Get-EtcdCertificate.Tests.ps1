@@ -83,3 +83,50 @@ Describe 'Get-EtcdCertificate' {
         $e[1].FullyQualifiedErrorId | Should -BeLike 'InvalidCertificateFile,*'
     }
 }
+
+# What the hosts serve, read over SSH from the files each member's conf.yml names.
+Describe 'Get-EtcdCertificate -Cluster' -Skip:(-not $env:ETCDOPS_LAB) {
+    BeforeAll {
+        . "$PSScriptRoot/lab/LabCluster.ps1"
+        $ctx = Get-LabClusterContext
+        $ssh = $ctx.Ssh
+        Initialize-LabCluster -Context $ctx
+    }
+
+    It 'returns the CA, server and peer certificate of every member, equal to the files openssl reads on the host' {
+        $rows = $ctx.Cluster | Get-EtcdCertificate @ssh -WarningAction SilentlyContinue
+        foreach ($h in $ctx.Lab.Hosts) {
+            $mine = @($rows | Where-Object Member -eq $h.Name)
+            ($mine.Role | Sort-Object) | Should -Be @('CA', 'Peer', 'Server')
+            foreach ($row in $mine) {
+                $serial = (Invoke-LabSsh -Lab $ctx.Lab -HostName $h.Name -Command "openssl x509 -in '$($row.Path)' -noout -serial").Output.Trim()
+                $serial | Should -Be "serial=$($row.SerialNumber)" -Because $row.Path
+            }
+            ($mine | Where-Object Role -eq 'Peer').IPAddresses | Should -Contain $h.Address
+        }
+        # Keys are never read back: only certificates come out, and no output names a key file.
+        $rows.Path | Where-Object { $_ -like '*key*' } | Should -BeNullOrEmpty
+    }
+
+    It 'warns about certificates with fewer than -WarningDays left, naming the member' {
+        $rows = $ctx.Cluster | Get-EtcdCertificate @ssh -Member $ctx.Lab.Hosts[0].Name -WarningDays 400 -WarningVariable warned -WarningAction SilentlyContinue
+        # The leaves are valid for 365 days, the CA for ten years.
+        @($warned).Count | Should -Be 2
+        $warned | ForEach-Object { $_ | Should -BeLike "$($ctx.Lab.Hosts[0].Name):*expires in*" }
+        @($rows).Count | Should -Be 3
+    }
+
+    It 'reports a certificate missing on one host and still reads the others' {
+        $one = $ctx.Lab.Hosts[1].Name
+        Invoke-LabSsh -Lab $ctx.Lab -HostName $one -Command "mv /etc/etcd/$one.pem /etc/etcd/$one.pem.away" | Out-Null
+        try {
+            $rows = $ctx.Cluster | Get-EtcdCertificate @ssh -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            @($err).Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'CertificateUnreadable,*'
+            "$($err[0])" | Should -BeLike "$one*"
+            @($rows | Where-Object Member -eq $one).Count | Should -Be 2
+            @($rows).Count | Should -Be 8
+        }
+        finally { Invoke-LabSsh -Lab $ctx.Lab -HostName $one -Command "mv /etc/etcd/$one.pem.away /etc/etcd/$one.pem" | Out-Null }
+    }
+}

@@ -3,8 +3,14 @@
 . "$PSScriptRoot/LabInfo.ps1"
 . "$PSScriptRoot/../tools/LocalEtcd.ps1"
 
+# The cluster is the lab's first -HostCount hosts (3): $ctx.Lab shows only those, so tests that look at "every
+# host" see the cluster's. The other hosts (Lab.ps1 -HostCount 5 starts two more) are $ctx.SpareHosts, for tests
+# that grow the cluster; $ctx.FullLab is the whole lab.
 function Get-LabClusterContext {
-    $lab = Get-LabInfo -Require
+    param([int] $HostCount = 3)
+    $full = Get-LabInfo -Require
+    $lab = $full.PSObject.Copy()
+    $lab.Hosts = @($full.Hosts | Select-Object -First $HostCount)
     $pkiDir = Join-Path $lab.StateDir 'pki'
     $cluster = New-EtcdCluster -Name lab -Version 3.5.16 -Token 'etcdops-lab-tests' -Member @(
         $lab.Hosts | ForEach-Object { @{ Name = $_.Name; Address = $_.Address } }) -WarningAction SilentlyContinue
@@ -14,6 +20,8 @@ function Get-LabClusterContext {
     $cluster | Export-EtcdCluster -Path $inventory
     [pscustomobject]@{
         Lab            = $lab
+        FullLab        = $full
+        SpareHosts     = @($full.Hosts | Select-Object -Skip $HostCount)
         InventoryPath  = $inventory
         Cluster        = $cluster
         Pki            = $pki
@@ -41,12 +49,13 @@ function Invoke-LabEtcdctl {
     [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out | Out-String) }
 }
 
-# systemd's InvocationID per host: unchanged IDs prove nothing was restarted.
+# systemd's InvocationID per host (the cluster's, or -HostName ones of the whole lab): unchanged IDs prove nothing was restarted.
 function Get-LabInvocationId {
-    param([Parameter(Mandatory)] $Context)
+    param([Parameter(Mandatory)] $Context, [string[]] $HostName)
     $ids = @{}
-    foreach ($h in $Context.Lab.Hosts) {
-        $ids[$h.Name] = (Invoke-LabSsh -Lab $Context.Lab -HostName $h.Name -Command 'systemctl show -p InvocationID --value etcd').Output.Trim()
+    $names = if ($HostName) { $HostName } else { $Context.Lab.Hosts.Name }
+    foreach ($h in $names) {
+        $ids[$h] = (Invoke-LabSsh -Lab $Context.FullLab -HostName $h -Command 'systemctl show -p InvocationID --value etcd').Output.Trim()
     }
     $ids
 }

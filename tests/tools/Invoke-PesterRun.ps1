@@ -20,7 +20,8 @@ $labScript = Join-Path $TestsPath 'lab/Lab.ps1'
 $labUp = $false
 try {
     if ($Lab -and (Test-Path $labScript)) {
-        & $labScript -Action Up
+        # Five hosts: the shared cluster uses the first three (tests/lab/LabCluster.ps1); membership tests grow it.
+        & $labScript -Action Up -HostCount 5
         $labUp = $true
         $env:ETCDOPS_LAB = '1'
     }

@@ -186,14 +186,13 @@ namespace EtcdOps
         }
 
         /// <summary>The gateway streams one JSON object per line: {"result":{"remaining_bytes","blob"}} or {"error":...}.</summary>
-        public async Task<string> SnapshotAsync(string endpoint, Stream destination, Action<long>? progress, TimeSpan idleTimeout, CancellationToken cancellation)
+        public async Task<EtcdSnapshotStreamInfo> SnapshotAsync(string endpoint, Stream destination, Action<long, long>? progress, TimeSpan idleTimeout, CancellationToken cancellation)
         {
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             idle.CancelAfter(idleTimeout);
             var uri = new Uri(endpoint + "/v3/maintenance/snapshot");
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            long written = 0;
-            var version = "";
+            var info = new EtcdSnapshotStreamInfo();
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
@@ -210,13 +209,20 @@ namespace EtcdOps
                     if (!response.IsSuccessStatusCode) throw Refused(endpoint, "snapshot", root);
                     var result = Object(root, "result");
                     var blob = Bytes(result, "blob");
-                    if (String(result, "version").Length > 0) version = String(result, "version");
+                    if (String(result, "version").Length > 0) info.Version = String(result, "version");
+                    var header = Object(result, "header");
+                    if (Int64(header, "revision") > 0)
+                    {
+                        info.Revision = Int64(header, "revision");
+                        info.MemberId = UInt64(header, "member_id");
+                        info.ClusterId = UInt64(header, "cluster_id");
+                    }
                     await destination.WriteAsync(blob, 0, blob.Length, idle.Token).ConfigureAwait(false);
-                    written += blob.Length;
-                    progress?.Invoke(written);
+                    info.Bytes += blob.Length;
+                    progress?.Invoke(info.Bytes, info.Bytes + Int64(result, "remaining_bytes"));
                     idle.CancelAfter(idleTimeout);
                 }
-                return version;
+                return info;
             }
             catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
             {

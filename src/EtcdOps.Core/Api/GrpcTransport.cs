@@ -188,12 +188,11 @@ namespace EtcdOps
                 };
             });
 
-        public async Task<string> SnapshotAsync(string endpoint, Stream destination, Action<long>? progress, TimeSpan idleTimeout, CancellationToken cancellation)
+        public async Task<EtcdSnapshotStreamInfo> SnapshotAsync(string endpoint, Stream destination, Action<long, long>? progress, TimeSpan idleTimeout, CancellationToken cancellation)
         {
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            long written = 0;
-            var version = "";
+            var info = new EtcdSnapshotStreamInfo();
             try
             {
                 idle.CancelAfter(idleTimeout);
@@ -201,13 +200,19 @@ namespace EtcdOps
                 while (await call.ResponseStream.MoveNext(idle.Token).ConfigureAwait(false))
                 {
                     var chunk = call.ResponseStream.Current;
-                    if (chunk.Version.Length > 0) version = chunk.Version;
+                    if (chunk.Version.Length > 0) info.Version = chunk.Version;
+                    if (chunk.Header != null && chunk.Header.Revision > 0)
+                    {
+                        info.Revision = chunk.Header.Revision;
+                        info.MemberId = chunk.Header.MemberId;
+                        info.ClusterId = chunk.Header.ClusterId;
+                    }
                     chunk.Blob.WriteTo(destination);
-                    written += chunk.Blob.Length;
-                    progress?.Invoke(written);
+                    info.Bytes += chunk.Blob.Length;
+                    progress?.Invoke(info.Bytes, info.Bytes + (long)chunk.RemainingBytes);
                     idle.CancelAfter(idleTimeout);
                 }
-                return version;
+                return info;
             }
             catch (RpcException ex)
             {

@@ -58,10 +58,11 @@ namespace EtcdOps
 
         /// <summary>
         /// Streams the member's backend snapshot into <paramref name="destination"/> (etcd appends the SHA-256 of
-        /// the data as its last 32 bytes). <paramref name="progress"/> gets the bytes written so far;
-        /// <paramref name="idleTimeout"/> bounds the wait for each chunk, not the whole stream. Returns etcd's version.
+        /// the data as its last 32 bytes). <paramref name="progress"/> gets the bytes written so far and the total
+        /// (written plus what etcd says remains); <paramref name="idleTimeout"/> bounds the wait for each chunk, not
+        /// the whole stream.
         /// </summary>
-        Task<string> SnapshotAsync(string endpoint, Stream destination, Action<long>? progress, TimeSpan idleTimeout, CancellationToken cancellation);
+        Task<EtcdSnapshotStreamInfo> SnapshotAsync(string endpoint, Stream destination, Action<long, long>? progress, TimeSpan idleTimeout, CancellationToken cancellation);
     }
 
     /// <summary>etcd answered, and refused the request: its gRPC status code and message.</summary>
@@ -142,6 +143,16 @@ namespace EtcdOps
     {
         public ulong MemberId { get; set; }
         public string Alarm { get; set; } = "";
+    }
+
+    /// <summary>What the snapshot stream said about itself (fields etcd leaves empty stay 0 or "").</summary>
+    internal sealed class EtcdSnapshotStreamInfo
+    {
+        public long Bytes { get; set; }
+        public string Version { get; set; } = "";
+        public long Revision { get; set; }
+        public ulong MemberId { get; set; }
+        public ulong ClusterId { get; set; }
     }
 
     internal sealed class EtcdHashKvReply

@@ -281,7 +281,7 @@ namespace EtcdOps
         /// <summary>Stopping or uninstalling the members asked for would lose quorum.</summary>
         public const string QuorumWouldBeLost = nameof(QuorumWouldBeLost);
 
-        /// <summary>A rolling restart or a defragmentation did not start, or stopped, because the cluster was not healthy.</summary>
+        /// <summary>A rolling restart or a defragmentation stopped or did not start, or a membership change changed nothing, because the cluster was not healthy.</summary>
         public const string ClusterUnhealthy = nameof(ClusterUnhealthy);
 
         // ---- The etcd API (Get-EtcdMember, Get-EtcdEndpointStatus, Test-EtcdEndpointHealth, Wait-EtcdCluster) ----
@@ -353,9 +353,6 @@ namespace EtcdOps
         public const string EtcdClusterNotReady = nameof(EtcdClusterNotReady);
 
         // ---- Maintenance (Get-, Clear-EtcdAlarm, Invoke-EtcdCompaction, Invoke-EtcdDefragmentation, Move-EtcdLeader, Test-EtcdConsistency) ----
-
-        /// <summary>No voting member answered, so there is none to send a maintenance request to (learners serve none).</summary>
-        public const string EtcdNoVoterReachable = nameof(EtcdNoVoterReachable);
 
         /// <summary>The revision to compact to is ahead of the cluster's current revision.</summary>
         public const string EtcdRevisionOutOfRange = nameof(EtcdRevisionOutOfRange);
@@ -570,5 +567,45 @@ namespace EtcdOps
 
         /// <summary>Members have different initial-cluster-token values.</summary>
         public const string TokenMismatch = nameof(TokenMismatch);
+
+        /// <summary>A member's host has no etcd unit with a conf.yml (etcd is not deployed there).</summary>
+        public const string EtcdNotInstalled = nameof(EtcdNotInstalled);
+
+        /// <summary>After a renewal, a member's port still presents the old certificate.</summary>
+        public const string CertificateNotServed = nameof(CertificateNotServed);
+
+        // Snapshots
+
+        /// <summary>No healthy voting member to take a snapshot from.</summary>
+        public const string NoSnapshotSource = nameof(NoSnapshotSource);
+
+        /// <summary>A snapshot is not whole: wrong size, its SHA-256 trailer or its metadata does not match.</summary>
+        public const string SnapshotCorrupt = nameof(SnapshotCorrupt);
+
+        /// <summary>The snapshot path is not usable (a missing folder, a file where a folder was meant, an existing file).</summary>
+        public const string InvalidSnapshotPath = nameof(InvalidSnapshotPath);
+
+        // ---- Membership (Add-EtcdMember, Remove-EtcdMember, Install-EtcdNode on a running cluster) ----
+
+        /// <summary>No voting member of the cluster answered a membership request (member list, add, promote, remove) or a maintenance request.</summary>
+        public const string NoVotingMemberAnswered = nameof(NoVotingMemberAnswered);
+
+        /// <summary>A learner did not catch up with the leader in time, so it was not promoted.</summary>
+        public const string LearnerNotInSync = nameof(LearnerNotInSync);
+
+        /// <summary>The cluster already has a learner; etcd allows one at a time.</summary>
+        public const string LearnerPending = nameof(LearnerPending);
+
+        /// <summary>Add-EtcdMember: the name is already a member of the cluster or the inventory.</summary>
+        public const string MemberNameInUse = nameof(MemberNameInUse);
+
+        /// <summary>Add-EtcdMember: the address (peer URL) is already a member's.</summary>
+        public const string MemberAddressInUse = nameof(MemberAddressInUse);
+
+        /// <summary>Remove-EtcdMember: the member is neither in the inventory nor in the cluster's member list.</summary>
+        public const string MemberNotInCluster = nameof(MemberNotInCluster);
+
+        /// <summary>Remove-EtcdMember: the member is the cluster's last; removing it would end the cluster.</summary>
+        public const string LastMemberRemovalRefused = nameof(LastMemberRemovalRefused);
     }
 }

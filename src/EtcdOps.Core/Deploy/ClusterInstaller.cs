@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -20,20 +21,33 @@ namespace EtcdOps
     /// </summary>
     internal sealed class ClusterInstaller : IDisposable
     {
+        /// <summary>The user and the group etcd runs as.</summary>
+        private const string Account = "etcd";
+
         private readonly Func<NodeInstallSpec, CancellationToken, Task<IRemoteHost>> _connect;
-        private readonly Func<CancellationToken, Task> _waitHealthy;
+        private readonly Func<IReadOnlyList<EtcdMember>, CancellationToken, Task> _waitHealthy;
+        private readonly IClusterMembership? _membership;
         private readonly Action<DeployProgress> _progress;
         private readonly ConcurrentDictionary<NodePlan, IRemoteHost> _hosts = new ConcurrentDictionary<NodePlan, IRemoteHost>();
         // Hosts of one architecture get the same archive: read it once, not once per host.
         private readonly ConcurrentDictionary<string, Lazy<byte[]>> _archives = new ConcurrentDictionary<string, Lazy<byte[]>>();
+        private LiveCluster? _live;
 
         /// <param name="connect">Opens the connection to a member's host (SSH in real use).</param>
-        /// <param name="waitHealthy">Returns when every member is healthy with one leader; throws on timeout.</param>
+        /// <param name="waitHealthy">Returns when the given members are healthy with one leader; throws on timeout.</param>
+        /// <param name="membership">The running cluster's member list and membership changes; null: treat every cluster as new.</param>
         /// <param name="progress">Called from worker threads; must only enqueue.</param>
-        public ClusterInstaller(Func<NodeInstallSpec, CancellationToken, Task<IRemoteHost>> connect, Func<CancellationToken, Task> waitHealthy, Action<DeployProgress> progress)
+        public ClusterInstaller(Func<NodeInstallSpec, CancellationToken, Task<IRemoteHost>> connect, Func<IReadOnlyList<EtcdMember>, CancellationToken, Task> waitHealthy,
+            IClusterMembership? membership, Action<DeployProgress> progress)
         {
-            _connect = connect; _waitHealthy = waitHealthy; _progress = progress;
+            _connect = connect; _waitHealthy = waitHealthy; _membership = membership; _progress = progress;
         }
+
+        /// <summary>What the operator should know that stops nothing (members the inventory does not name, a token that differs).</summary>
+        public List<string> Warnings { get; } = new List<string>();
+
+        /// <summary>When data dirs are moved aside (tests fix it).</summary>
+        internal Func<DateTime> UtcNow { get; set; } = () => DateTime.UtcNow;
 
         /// <summary>Per-member failures; when planning fails anywhere, nothing is applied.</summary>
         public ConcurrentDictionary<string, Exception> Failures { get; } = new ConcurrentDictionary<string, Exception>();
@@ -42,6 +56,8 @@ namespace EtcdOps
         public async Task<IReadOnlyList<NodePlan>> PlanAsync(IReadOnlyList<NodeInstallSpec> specs, CancellationToken cancellation)
         {
             var plans = new NodePlan?[specs.Count];
+            // The live member list is read while the hosts are probed: it decides join, replace and never-bootstrap-again.
+            var reading = _membership == null || specs.Count == 0 ? Task.FromResult<LiveCluster?>(null) : _membership.ReadAsync(cancellation);
             await Task.WhenAll(specs.Select(async (spec, i) =>
             {
                 try
@@ -51,7 +67,7 @@ namespace EtcdOps
                     try
                     {
                         Report(spec, "Inspecting host", 10);
-                        var probe = HostProbe.Parse(await host.RunCheckedAsync(ProbeScript(spec), "inspecting the host", cancellation).ConfigureAwait(false));
+                        var probe = HostProbe.Parse(await host.RunCheckedAsync(ProbeCommand(spec), "inspecting the host", cancellation).ConfigureAwait(false));
                         var plan = NodePlanner.Decide(spec, probe);
                         _hosts[plan] = host;
                         plans[i] = plan;
@@ -62,8 +78,10 @@ namespace EtcdOps
                 catch (Exception ex) { Failures[spec.Member.Name] = ex; }
             })).ConfigureAwait(false);
             var result = plans.Where(p => p != null).Select(p => p!).ToList();
+            _live = await reading.ConfigureAwait(false);
             var refusal = NodePlanner.CheckAuthorityChange(result);
             if (refusal != null) throw refusal;
+            if (specs.Count > 0) Warnings.AddRange(NodePlanner.AssignRoles(result, specs[0].Cluster, _live));
             return result;
         }
 
@@ -79,25 +97,136 @@ namespace EtcdOps
             await Task.WhenAll(nodes.Select(n => PrepareAsync(n, cancellation))).ConfigureAwait(false);
             if (!Failures.IsEmpty) return nodes.Where(n => !Failures.ContainsKey(n.Spec.Member.Name)).Select(n => n.Finish()).ToList();
 
-            // Phase 2: start every stopped member at once, then wait for the whole cluster.
-            await StartAsync(nodes.Where(n => !n.Plan.WasActive).ToList(), nodes.All(n => !n.Plan.WasActive), cancellation).ConfigureAwait(false);
-            foreach (var n in nodes) Report(n.Spec, "Waiting for the cluster", 80);
-            try { await _waitHealthy(cancellation).ConfigureAwait(false); }
-            catch (EtcdOpsException ex) { throw await ExplainAsync(nodes, ex, cancellation).ConfigureAwait(false); }
+            // Phase 2: start every stopped member at once (joiners come later, one at a time), then wait for the cluster.
+            var joiners = nodes.Where(n => n.Plan.Joins).ToList();
+            var staying = nodes.Where(n => !n.Plan.Joins).ToList();
+            await StartAsync(staying.Where(n => !n.Plan.WasActive).ToList(), nodes.All(n => n.Plan.Role == MemberRole.Bootstrap), cancellation).ConfigureAwait(false);
+            var healthy = ExpectedHealthy(nodes);
+            foreach (var n in staying) Report(n.Spec, "Waiting for the cluster", 80);
+            await WaitHealthyAsync(healthy, staying, cancellation).ConfigureAwait(false);
 
             // Phase 3: running members that need it restart one at a time, health-gated.
-            foreach (var n in nodes.Where(n => n.Plan.NeedsRestart))
+            foreach (var n in staying.Where(n => n.Plan.NeedsRestart))
             {
                 Report(n.Spec, "Restarting etcd (rolling): " + string.Join("; ", n.Plan.RestartReasons), 85);
-                await n.Host.RunCheckedAsync($"systemctl restart {n.Spec.UnitName}", "restarting etcd", cancellation).ConfigureAwait(false);
+                await NodeService.RestartAsync(n.Host, n.Spec.Layout, cancellation).ConfigureAwait(false);
                 n.Result.Restarted = true;
-                try { await _waitHealthy(cancellation).ConfigureAwait(false); }
-                catch (EtcdOpsException ex) { throw await ExplainAsync(new[] { n }, ex, cancellation).ConfigureAwait(false); }
+                await WaitHealthyAsync(healthy, new[] { n }, cancellation).ConfigureAwait(false);
             }
 
             // Phase 4: the cluster exists now; a later restart must never try to bootstrap again.
-            await Task.WhenAll(nodes.Where(n => n.Plan.FlipsState).Select(n => FlipToExistingAsync(n, cancellation))).ConfigureAwait(false);
+            await Task.WhenAll(staying.Where(n => n.Plan.FlipsState).Select(n => FlipToExistingAsync(n, cancellation))).ConfigureAwait(false);
+
+            // Phase 5: a learner an earlier run left is promoted; missing members join, one at a time (etcd allows one learner).
+            foreach (var n in staying.Where(n => n.Plan.Promotes))
+            {
+                Report(n.Spec, "Promoting the learner", 90);
+                await RequireMembership().PromoteAsync(n.Plan.Entry!.Id, cancellation).ConfigureAwait(false);
+                n.Result.Changes.Add("promoted to voting member");
+                healthy.Add(n.Spec.Member);
+                await WaitHealthyAsync(healthy, new[] { n }, cancellation).ConfigureAwait(false);
+            }
+            foreach (var n in joiners.OrderBy(n => n.Plan.Entry == null ? 1 : 0))
+            {
+                await JoinAsync(n, healthy, cancellation).ConfigureAwait(false);
+                healthy.Add(n.Spec.Member);
+            }
             return nodes.Select(n => n.Finish()).ToList();
+        }
+
+        /// <summary>The members that must be healthy before anything joins: the cluster's voting members that are in it now (or all, when none answered), but the joiners.</summary>
+        private List<EtcdMember> ExpectedHealthy(IReadOnlyList<Node> nodes)
+        {
+            var cluster = nodes.Count > 0 ? nodes[0].Spec.Cluster : null;
+            if (cluster == null) return new List<EtcdMember>();
+            var joining = nodes.Where(n => n.Plan.Joins).Select(n => n.Spec.Member.Name).ToList();
+            // A learner answers no linearizable read: it counts once promoted.
+            return cluster.Members.Where(m => !joining.Contains(m.Name) && (_live == null || _live.FindByPeerUrl(cluster.PeerUrl(m)) is { IsLearner: false })).ToList();
+        }
+
+        private async Task WaitHealthyAsync(IReadOnlyList<EtcdMember> members, IReadOnlyList<Node> explain, CancellationToken cancellation)
+        {
+            if (members.Count == 0) return;
+            try { await _waitHealthy(members, cancellation).ConfigureAwait(false); }
+            catch (EtcdOpsException ex) { throw await ExplainAsync(explain, ex, cancellation).ConfigureAwait(false); }
+        }
+
+        private IClusterMembership RequireMembership() =>
+            _membership ?? throw new InvalidOperationException("The installer was made without access to the cluster's member list.");
+
+        /// <summary>
+        /// One member into the running cluster: an old ID of a replaced member removed; a rogue or stale etcd stopped and
+        /// its data moved aside; member add as a learner; conf.yml with initial-cluster-state existing and the cluster's
+        /// members as they are now; start; promote once etcd says the learner is in sync; wait for the whole cluster.
+        /// Every step is one a later run recognises (an unstarted learner, a learner not promoted), so an interruption
+        /// anywhere is finished by running again.
+        /// </summary>
+        private async Task JoinAsync(Node n, List<EtcdMember> healthy, CancellationToken cancellation)
+        {
+            var spec = n.Spec;
+            var cluster = spec.Cluster;
+            var membership = RequireMembership();
+            var peerUrl = cluster.PeerUrl(spec.Member);
+            Report(spec, "Reading the member list", 70);
+            var live = await membership.ReadAsync(cancellation).ConfigureAwait(false)
+                ?? throw new EtcdOpsException(ErrorIds.NoVotingMemberAnswered, FailureKind.ConnectionError,
+                    $"{spec.DisplayName} cannot join: no member of cluster '{cluster.Name}' answers at {string.Join(", ", cluster.ClientUrls)}. Start the cluster's members first (Start-EtcdNode), then run this again.", spec.Member);
+            var entry = live.FindByPeerUrl(peerUrl);
+            if (entry != null && n.Plan.Role == MemberRole.Replace && entry.Id == n.Plan.Entry?.Id)
+            {
+                Report(spec, $"Removing the member's old ID {EtcdClient.Hex(entry.Id)}", 72);
+                await membership.RemoveAsync(entry.Id, cancellation).ConfigureAwait(false);
+                n.Result.Changes.Add($"old member ID {EtcdClient.Hex(entry.Id)} removed");
+                entry = null;
+            }
+            if (entry == null || n.Plan.MovesDataAside)
+            {
+                if (n.Plan.WasActive)
+                {
+                    Report(spec, "Stopping etcd (it is not a member of this cluster)", 73);
+                    await NodeService.StopAsync(n.Host, spec.Layout, cancellation).ConfigureAwait(false);
+                }
+                if (n.Plan.MovesDataAside)
+                {
+                    Report(spec, "Moving the data dir aside", 74);
+                    var moved = await NodeService.MoveDataAsideAsync(n.Host, spec.Layout, UtcNow(), cancellation).ConfigureAwait(false);
+                    n.Result.Changes.AddRange(moved.Select(m => "data moved aside to " + m));
+                }
+            }
+            var members = live.Members;
+            if (entry == null)
+            {
+                var pending = live.Learner;
+                if (pending != null)
+                    throw new EtcdOpsException(ErrorIds.LearnerPending, FailureKind.InvalidOperation,
+                        $"{spec.DisplayName} cannot join yet: the cluster already has a learner ({(pending.Name.Length > 0 ? pending.Name : "unstarted")} {EtcdClient.Hex(pending.Id)} at {string.Join(",", pending.PeerUrls)}), and etcd allows one at a time. " +
+                        "Run Install-EtcdNode with the inventory that names it (it starts and promotes it), or remove it with Remove-EtcdMember.", spec.Member);
+                Report(spec, "Adding the member as a learner", 76);
+                var added = await membership.AddLearnerAsync(peerUrl, cancellation).ConfigureAwait(false);
+                entry = added.Added;
+                members = added.List.Members.Count > 0 ? added.List.Members : members.Concat(new[] { entry }).ToList();
+                n.Result.Changes.Add($"added as learner {EtcdClient.Hex(entry.Id)}");
+            }
+
+            var initialCluster = new LiveCluster(live.ClusterId, members, live.Voters, live.Foreign)
+                .InitialClusterFor(u => u.TrimEnd('/') == peerUrl ? spec.Member.Name : cluster.Members.FirstOrDefault(m => cluster.PeerUrl(m) == u.TrimEnd('/'))?.Name);
+            Report(spec, "Writing conf.yml (initial-cluster-state: existing)", 78);
+            var conf = new RemoteFile(spec.ConfigPath, spec.JoinConfig(initialCluster), "600", "etcd", "etcd");
+            var applied = await RemoteFiles.EnsureAsync(n.Host, new[] { conf }, cancellation).ConfigureAwait(false);
+            if (applied.Files.Count > 0 && !n.Result.Changes.Contains(conf.Path)) n.Result.Changes.Add(conf.Path);
+
+            Report(spec, "Starting etcd", 80);
+            await NodeService.StartAsync(n.Host, spec.Layout, cancellation).ConfigureAwait(false);
+            n.Result.Started = true;
+            if (entry.IsLearner || entry.Name.Length == 0)
+            {
+                Report(spec, "Waiting for the learner to catch up, then promoting it", 85);
+                try { await membership.PromoteAsync(entry.Id, cancellation).ConfigureAwait(false); }
+                catch (EtcdOpsException ex) when (ex.ErrorId == ErrorIds.LearnerNotInSync) { throw await ExplainAsync(new[] { n }, ex, cancellation).ConfigureAwait(false); }
+                n.Result.Changes.Add("promoted to voting member");
+            }
+            Report(spec, "Waiting for the cluster", 95);
+            await WaitHealthyAsync(healthy.Concat(new[] { spec.Member }).ToList(), new[] { n }, cancellation).ConfigureAwait(false);
         }
 
         /// <summary>Plans and applies everything (no confirmation step): for callers that need none, and for tests.</summary>
@@ -137,7 +266,7 @@ namespace EtcdOps
         private async Task StartOneAsync(Node n, CancellationToken cancellation)
         {
             Report(n.Spec, "Starting etcd", 70);
-            await n.Host.RunCheckedAsync($"systemctl start --no-block {n.Spec.UnitName}", "starting etcd", cancellation).ConfigureAwait(false);
+            await NodeService.StartAsync(n.Host, n.Spec.Layout, cancellation).ConfigureAwait(false);
             n.Result.Started = true;
         }
 
@@ -156,10 +285,7 @@ namespace EtcdOps
                 }
                 else Report(spec, "Writing user, directories, certificates, config and unit", 40);
 
-                var enable = $"[ -z \"$reload\" ] || systemctl daemon-reload\n" +
-                             $"if ! systemctl is-enabled --quiet {spec.UnitName}; then systemctl enable --quiet {spec.UnitName}; echo 'changed: service enabled'; fi\n";
-                var writing = RemoteFiles.EnsureAsync(n.Host, plan.FilesToWrite, cancellation, AccountScript(spec) + "reload=\n", enable,
-                    new Dictionary<string, string> { [spec.UnitPath] = "reload=1" });
+                var writing = RemoteFiles.EnsureAsync(n.Host, plan.FilesToWrite, cancellation, AccountCommand(spec), EnableCommand(plan));
                 await Task.WhenAll(binaries, writing).ConfigureAwait(false);
                 var applied = writing.Result;
                 if (plan.InstallsBinaries)
@@ -181,70 +307,37 @@ namespace EtcdOps
         /// One read-only round trip: installed version, service state and start time, whether the data dir holds a
         /// member, the architecture, the account, and the fingerprint and modification time of every wanted file.
         /// </summary>
-        private static string ProbeScript(NodeInstallSpec spec)
+        internal static string ProbeCommand(NodeInstallSpec spec)
         {
-            string Q(string v) => RemoteHostExtensions.Quote(v);
-            var etcd = Q(spec.BinDir + "/etcd");
-            var dirs = string.Join(" ", spec.Layout.EtcdDirectories.Select(Q));
-            var script = new StringBuilder();
-            script.Append($"echo \"etcd=$({etcd} --version 2>/dev/null | sed -n 's/^etcd Version: //p')\"\n");
-            script.Append($"echo \"active=$(systemctl is-active {spec.UnitName} 2>/dev/null)\"\n");
-            script.Append($"echo \"enabled=$(systemctl is-enabled {spec.UnitName} 2>/dev/null)\"\n");
-            // Microseconds since the epoch, compared with the files' modification times: a process older than its files missed a restart.
-            script.Append($"t=$(systemctl show {spec.UnitName} -p ExecMainStartTimestamp --value --timestamp=us+utc 2>/dev/null || true)\n");
-            script.Append("if [ -n \"$t\" ]; then echo \"started=$(date -d \"$t\" +%s%6N 2>/dev/null)\"; fi\n");
-            script.Append($"if [ -d {Q(spec.DataDir.TrimEnd('/') + "/member")} ]; then echo bootstrapped=yes; else echo bootstrapped=no; fi\n");
-            script.Append("echo \"arch=$(uname -m)\"\n");
-            script.Append("a=ok; getent group etcd >/dev/null && id -u etcd >/dev/null 2>&1 || a=missing\n");
-            script.Append($"for d in {dirs}; do [ \"$(stat -c '%a %U %G' \"$d\" 2>/dev/null)\" = '700 etcd etcd' ] || a=missing; done\n");
-            script.Append("echo \"account=$a\"\n");
-            script.Append($"[ ! -e {etcd} ] || echo \"mbin=$(date -r {etcd} +%s%6N)\"\n");
-            var paths = NodePlanner.ProbedPaths(spec);
-            for (var i = 0; i < paths.Count; i++)
+            var dirs = spec.Layout.EtcdDirectories;
+            return RemoteScript.ProbeHost.Command(new[]
             {
-                var p = Q(paths[i]);
-                script.Append($"if [ -f {p} ]; then echo \"f{i}=$(sha256sum < {p} | cut -d' ' -f1) $(stat -c '%a %U %G' {p})\"; echo \"m{i}=$(date -r {p} +%s%6N)\"; fi\n");
-            }
-            return script.ToString();
+                spec.Layout.EtcdBinary, spec.UnitName, spec.DataDir.TrimEnd('/') + "/member", Account, Account, dirs.Count.ToString(CultureInfo.InvariantCulture),
+            }.Concat(dirs).Concat(NodePlanner.ProbedPaths(spec)));
         }
 
         private Task InstallBinariesAsync(IRemoteHost host, NodeInstallSpec spec, CancellationToken cancellation)
         {
             if (string.IsNullOrEmpty(spec.ReleaseArchivePath))
                 throw new InvalidOperationException($"{spec.DisplayName}: no release archive was resolved for this host.");
-            var bin = RemoteHostExtensions.Quote(spec.BinDir);
-            // Streams the archive (verified against SHA256SUMS on the workstation; SSH protects it in transit) straight
-            // into tar, then swaps each binary in by rename so a running etcd keeps its old inode until it restarts.
-            // The final version check proves the right binaries arrived whole.
-            var script =
-                "set -e\n" +
-                "tmp=$(mktemp -d /var/tmp/etcdops.XXXXXX)\n" +
-                "trap 'rm -rf \"$tmp\"' EXIT; trap 'exit 1' INT TERM HUP PIPE\n" +
-                "mkdir \"$tmp/x\" && tar -xzf - -C \"$tmp/x\" --strip-components=1\n" +
-                $"mkdir -p {bin}\n" +
-                "for b in etcd etcdctl etcdutl; do\n" +
-                "  [ -f \"$tmp/x/$b\" ] || continue\n" +
-                $"  install -m 0755 -o root -g root \"$tmp/x/$b\" {bin}/.$b.etcdops-new\n" +
-                $"  mv -f {bin}/.$b.etcdops-new {bin}/$b\n" +
-                "done\n" +
-                $"v=$({bin}/etcd --version | sed -n 's/^etcd Version: //p')\n" +
-                $"[ \"$v\" = '{spec.ReleaseVersion}' ] || {{ echo \"etcd --version says '$v', expected {spec.ReleaseVersion}\" >&2; exit 1; }}\n";
             var archive = _archives.GetOrAdd(spec.ReleaseArchivePath, p => new Lazy<byte[]>(() => File.ReadAllBytes(p))).Value;
-            return host.RunCheckedAsync(script, $"installing etcd {spec.ReleaseVersion}", cancellation, archive);
+            return host.RunCheckedAsync(InstallBinariesCommand(spec), $"installing etcd {spec.ReleaseVersion}", cancellation, archive);
         }
 
-        private static string AccountScript(NodeInstallSpec spec)
-        {
-            var data = RemoteHostExtensions.Quote(spec.DataDir);
-            var dirs = string.Join(" ", spec.Layout.EtcdDirectories.Select(RemoteHostExtensions.Quote));
-            return
-                "set -e\n" +
-                $"if ! getent group etcd >/dev/null; then groupadd --system -g {spec.EtcdGid} etcd; echo 'changed: group etcd ({spec.EtcdGid})'; fi\n" +
-                $"if ! id -u etcd >/dev/null 2>&1; then useradd --system -u {spec.EtcdUid} -g etcd -d {data} -s /bin/false -M -c 'etcd user' etcd; echo 'changed: user etcd ({spec.EtcdUid})'; fi\n" +
-                $"for d in {dirs}; do\n" +
-                "  if [ \"$(stat -c '%a %U %G' \"$d\" 2>/dev/null)\" != '700 etcd etcd' ]; then install -d -m 0700 -o etcd -g etcd \"$d\"; echo \"changed: directory $d\"; fi\n" +
-                "done\n";
-        }
+        /// <summary>Unpacks the archive that arrives on stdin into the layout's binary directory, by way of a temp dir in <paramref name="tempParent"/>.</summary>
+        internal static string InstallBinariesCommand(NodeInstallSpec spec, string tempParent = "/var/tmp") =>
+            RemoteScript.InstallBinaries.Command(spec.BinDir, spec.ReleaseVersion, tempParent);
+
+        /// <summary>The etcd user and group (created with the layout's IDs when missing) and the directories etcd owns.</summary>
+        internal static string AccountCommand(NodeInstallSpec spec) =>
+            RemoteScript.PrepareAccount.Command(new[]
+            {
+                Account, Account, spec.EtcdUid.ToString(CultureInfo.InvariantCulture), spec.EtcdGid.ToString(CultureInfo.InvariantCulture), spec.DataDir,
+            }.Concat(spec.Layout.EtcdDirectories));
+
+        /// <summary>systemd reads the unit again when the plan writes it; the unit gets enabled when it is not.</summary>
+        internal static string EnableCommand(NodePlan plan) =>
+            RemoteScript.EnableService.Command(plan.Spec.UnitName, plan.FilesToWrite.Any(f => f.Path == plan.Spec.UnitPath) ? "reload" : "no-reload");
 
         private async Task FlipToExistingAsync(Node n, CancellationToken cancellation)
         {
@@ -261,7 +354,7 @@ namespace EtcdOps
             var text = new StringBuilder(waitFailure.Message);
             foreach (var n in nodes)
             {
-                var journal = await n.Host.RunAsync($"journalctl -u {n.Spec.UnitName} -n 80 --no-pager -o cat 2>/dev/null; systemctl is-active {n.Spec.UnitName}", null, cancellation).ConfigureAwait(false);
+                var journal = await n.Host.RunAsync(RemoteScript.JournalTail.Command(n.Spec.UnitName, "80"), null, cancellation).ConfigureAwait(false);
                 var found = EtcdLogDiagnosis.Diagnose(journal.Output);
                 if (found.Count == 0 && journal.Output.TrimEnd().EndsWith("\nactive", StringComparison.Ordinal)) continue;
                 text.Append($"\n{n.Spec.DisplayName}: ");
@@ -270,7 +363,8 @@ namespace EtcdOps
                     : "no known cause in its journal; last lines:\n" + EtcdLogDiagnosis.Tail(journal.Output));
             }
             text.Append("\nSee the whole log with Get-EtcdNodeLog.");
-            return new EtcdOpsException(ErrorIds.ClusterDidNotStart, FailureKind.OperationTimeout, text.ToString(), null, waitFailure);
+            return new EtcdOpsException(waitFailure.ErrorId == ErrorIds.LearnerNotInSync ? ErrorIds.LearnerNotInSync : ErrorIds.ClusterDidNotStart,
+                FailureKind.OperationTimeout, text.ToString(), null, waitFailure);
         }
 
         private void Report(NodeInstallSpec spec, string phase, int percent) => _progress(new DeployProgress(spec.Member.Name, phase, percent));

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -19,6 +21,16 @@ namespace EtcdOps
         /// <summary>Returns when ready; throws EtcdClusterNotReady (naming each endpoint's problem) after <paramref name="timeout"/>.</summary>
         public Task WaitAsync(TimeSpan timeout, CancellationToken cancellation) =>
             Task.Run(() => _client.WaitUntilReady(_ => _client.Connection.Endpoints, timeout, PollInterval, null, cancellation), cancellation);
+
+        /// <summary>The same, for some members of <paramref name="cluster"/> only (a member still to join is not asked).</summary>
+        public Task WaitAsync(EtcdCluster cluster, IReadOnlyList<EtcdMember> members, TimeSpan timeout, CancellationToken cancellation)
+        {
+            var endpoints = members.Select(cluster.ClientUrl).ToList();
+            return Task.Run(() => _client.WaitUntilReady(_ => endpoints, timeout, PollInterval, null, cancellation), cancellation);
+        }
+
+        /// <summary>The cluster's membership over the same connection, looking at <paramref name="cluster"/>'s client URLs.</summary>
+        public ClusterMembership Membership(EtcdCluster cluster) => new ClusterMembership(_client.Api, () => cluster.ClientUrls);
 
         public override string ToString() => string.Join(",", _client.Connection.Endpoints);
     }

@@ -35,6 +35,15 @@ namespace EtcdOps
         /// <summary>The files etcd was told to use (certificates, keys, CAs), as conf.yml names them; empty for a layout not read from a host.</summary>
         public IReadOnlyList<string> CertificateFiles { get; set; } = Array.Empty<string>();
 
+        /// <summary>The certificate files of conf.yml (cert-file, trusted-ca-file), without the keys: what may be read back.</summary>
+        public IReadOnlyList<string> PublicCertificateFiles { get; set; } = Array.Empty<string>();
+
+        /// <summary>conf.yml's file for each TLS role: client-transport-security's and peer-transport-security's cert-file and key-file.</summary>
+        public string? ServerCertificateFile { get; set; }
+        public string? ServerKeyFile { get; set; }
+        public string? PeerCertificateFile { get; set; }
+        public string? PeerKeyFile { get; set; }
+
         /// <summary>The systemd unit's name: etcd for /etc/systemd/system/etcd.service.</summary>
         public string UnitName
         {
@@ -72,22 +81,16 @@ namespace EtcdOps
         /// Reads the layout back from a host: the systemd unit that runs <c>etcd --config-file=...</c> (etcd.service
         /// first), then that conf.yml. A host without etcd gets the defaults, with <paramref name="defaultDataDir"/>.
         /// </summary>
-        internal static async Task<EtcdHostLayout> ReadAsync(IRemoteHost host, string defaultDataDir, CancellationToken cancellation)
+        internal static Task<EtcdHostLayout> ReadAsync(IRemoteHost host, string defaultDataDir, CancellationToken cancellation) =>
+            ReadAsync(host, defaultDataDir, Directory(DefaultUnitPath), cancellation);
+
+        /// <summary>The same, looking for the unit in <paramref name="unitDirectory"/>.</summary>
+        internal static async Task<EtcdHostLayout> ReadAsync(IRemoteHost host, string defaultDataDir, string unitDirectory, CancellationToken cancellation)
         {
-            var output = await host.RunCheckedAsync(ReadScript, "reading where etcd is installed", cancellation).ConfigureAwait(false);
+            // Prints "unit=<path>", "exec=<ExecStart line>", then conf.yml after a marker line.
+            var output = await host.RunCheckedAsync(RemoteScript.ReadLayout.Command(unitDirectory), "reading where etcd is installed", cancellation).ConfigureAwait(false);
             return Parse(output, defaultDataDir);
         }
-
-        // Prints "unit=<path>", "exec=<ExecStart line>", then conf.yml after a marker line.
-        private const string ReadScript =
-            "for f in /etc/systemd/system/etcd.service /etc/systemd/system/*.service; do\n" +
-            "  [ -f \"$f\" ] || continue\n" +
-            "  e=$(grep -m1 '^ExecStart=.*etcd .*--config-file=' \"$f\" 2>/dev/null) || continue\n" +
-            "  echo \"unit=$f\"; echo \"exec=$e\"\n" +
-            "  c=$(echo \"$e\" | sed -n 's/.*--config-file=\\([^ ]*\\).*/\\1/p')\n" +
-            "  echo '--- conf'; [ ! -f \"$c\" ] || cat \"$c\"\n" +
-            "  break\n" +
-            "done\n";
 
         private static readonly Regex ExecStart = new Regex(@"^ExecStart=\s*[-@:+!]*(?<bin>\S*/)?etcd\s.*--config-file=(?<conf>\S+)", RegexOptions.CultureInvariant);
 
@@ -118,13 +121,22 @@ namespace EtcdOps
             layout.DataDir = doc.GetString("data-dir") ?? defaultDataDir;
             layout.WalDir = doc.GetString("wal-dir");
             var files = new List<string>();
+            var certificates = new List<string>();
             foreach (var section in new[] { "client-transport-security", "peer-transport-security" })
             {
                 if (doc.Get(section) is not { Kind: ConfigValueKind.Map } tls) continue;
                 foreach (var key in new[] { "cert-file", "key-file", "trusted-ca-file" })
-                    if (tls.Map.TryGetValue(key, out var v) && v.Kind == ConfigValueKind.String && v.Text.Length > 0 && !files.Contains(v.Text)) files.Add(v.Text);
+                {
+                    if (!tls.Map.TryGetValue(key, out var v) || v.Kind != ConfigValueKind.String || v.Text.Length == 0) continue;
+                    var client = section == "client-transport-security";
+                    if (key == "cert-file") { if (client) layout.ServerCertificateFile = v.Text; else layout.PeerCertificateFile = v.Text; }
+                    if (key == "key-file") { if (client) layout.ServerKeyFile = v.Text; else layout.PeerKeyFile = v.Text; }
+                    if (!files.Contains(v.Text)) files.Add(v.Text);
+                    if (key != "key-file" && !certificates.Contains(v.Text)) certificates.Add(v.Text);
+                }
             }
             layout.CertificateFiles = files;
+            layout.PublicCertificateFiles = certificates;
             var certFile = files.FirstOrDefault();
             if (certFile != null) layout.CertificateDirectory = Directory(certFile);
             return layout;

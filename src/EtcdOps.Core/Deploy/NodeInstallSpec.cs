@@ -45,6 +45,21 @@ namespace EtcdOps
         public string? TrustedCaPath { get; set; }
 
         public string DisplayName => $"{Member.Name} ({Member.SshTarget})";
+
+        private static readonly System.Text.RegularExpressions.Regex InitialClusterLine =
+            new System.Text.RegularExpressions.Regex(@"^initial-cluster:[^\n]*$", System.Text.RegularExpressions.RegexOptions.Multiline | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        /// <summary>
+        /// conf.yml for a member joining the running cluster: <see cref="ConfigExisting"/> with the initial-cluster etcd
+        /// checks a joiner against (the cluster's members as they are, the joiner included), not the inventory's.
+        /// </summary>
+        public byte[] JoinConfig(string initialCluster)
+        {
+            var text = System.Text.Encoding.UTF8.GetString(ConfigExisting);
+            var line = "initial-cluster: " + initialCluster;
+            text = InitialClusterLine.IsMatch(text) ? InitialClusterLine.Replace(text, line, 1) : text.TrimEnd('\n') + "\n" + line + "\n";
+            return System.Text.Encoding.UTF8.GetBytes(text);
+        }
     }
 
     /// <summary>What Install-EtcdNode did on one member.</summary>

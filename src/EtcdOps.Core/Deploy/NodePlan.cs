@@ -33,6 +33,12 @@ namespace EtcdOps
         public bool AccountReady => Get("account") == "ok";
         public string Machine => Get("arch");
 
+        /// <summary>sha256 of conf.yml without its initial-cluster and initial-cluster-token lines; empty without conf.yml.</summary>
+        public string BootNeutralConfig => Get("fboot");
+
+        /// <summary>The initial-cluster-token conf.yml names.</summary>
+        public string Token => Get("token");
+
         /// <summary>"sha256 mode owner group" of the i-th probed file; empty when it does not exist.</summary>
         public string Fingerprint(int index) => Get("f" + index.ToString(CultureInfo.InvariantCulture));
 
@@ -46,6 +52,22 @@ namespace EtcdOps
 
         private long? Micros(string key) =>
             long.TryParse(Get(key), NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : (long?)null;
+    }
+
+    /// <summary>How a member relates to the running cluster, decided from the live member list and the host's probe.</summary>
+    internal enum MemberRole
+    {
+        /// <summary>No cluster exists yet: the member founds it with the others (initial-cluster-state: new).</summary>
+        Bootstrap,
+
+        /// <summary>The member is in the running cluster and has its data: installed and started or restarted as needed.</summary>
+        Member,
+
+        /// <summary>Not in the cluster (or added by an earlier run and never started): member add as a learner, start with state existing, promote.</summary>
+        Join,
+
+        /// <summary>In the cluster, but its data is gone or belongs to another cluster: its old ID removed, its data moved aside, joined again.</summary>
+        Replace,
     }
 
     /// <summary>
@@ -75,6 +97,24 @@ namespace EtcdOps
         public bool WasActive { get; internal set; }
         public bool Bootstrapped { get; internal set; }
 
+        /// <summary>How the member relates to the running cluster; Bootstrap when there is none.</summary>
+        public MemberRole Role { get; internal set; } = MemberRole.Bootstrap;
+
+        /// <summary>The member's entry in the running cluster's member list; null when it has none.</summary>
+        internal EtcdMemberEntry? Entry { get; set; }
+
+        /// <summary>True for a member that joins (or rejoins) through member add, one at a time after the others are up.</summary>
+        public bool Joins => Role == MemberRole.Join || Role == MemberRole.Replace;
+
+        /// <summary>True when the member is a learner of the running cluster that still needs its promotion.</summary>
+        public bool Promotes => Joins || Entry?.IsLearner == true;
+
+        /// <summary>True when the host's data dir holds another member's data and goes aside (to data-dir.removed-time) before the join.</summary>
+        public bool MovesDataAside { get; internal set; }
+
+        /// <summary>The initial-cluster-token the host's conf.yml names (what the member was bootstrapped with, when it was).</summary>
+        public string HostToken { get; internal set; } = "";
+
         /// <summary>Files whose content, mode or owner differ from what is wanted.</summary>
         internal List<RemoteFile> FilesToWrite { get; } = new List<RemoteFile>();
 
@@ -97,7 +137,7 @@ namespace EtcdOps
 
         internal readonly List<string> _restartReasons = new List<string>();
 
-        public bool ChangesNothing => !InstallsBinaries && FilesToWrite.Count == 0 && !FlipsState && !EnablesService && !PreparesAccount && WasActive && !NeedsRestart;
+        public bool ChangesNothing => !InstallsBinaries && FilesToWrite.Count == 0 && !FlipsState && !EnablesService && !PreparesAccount && WasActive && !NeedsRestart && !Promotes;
 
         /// <summary>Per host, in words, what would change.</summary>
         public string Description
@@ -113,10 +153,17 @@ namespace EtcdOps
                 if (PreparesAccount) parts.Add($"create user etcd ({Spec.EtcdUid}) and its 0700 directories");
                 if (FilesToWrite.Count > 0) parts.Add("write " + string.Join(", ", FilesToWrite.Select(f => f.Path)));
                 if (EnablesService) parts.Add("enable " + Spec.UnitName);
-                if (!WasActive) parts.Add("start etcd (all stopped members together)");
+                if (Role == MemberRole.Replace)
+                    parts.Add($"replace the member: remove its ID {EtcdClient.Hex(Entry?.Id ?? 0)} (its data is gone or belongs to another cluster), move {Spec.DataDir} aside, add it again as a learner, start it with initial-cluster-state: existing, promote it");
+                else if (Role == MemberRole.Join)
+                    parts.Add((Entry != null ? "start the learner an earlier run added" : "join the running cluster: member add as a learner")
+                        + (MovesDataAside ? $" (first stop etcd and move {Spec.DataDir} aside: its data is not this cluster's)" : "")
+                        + ", start with initial-cluster-state: existing, promote once in sync; one member at a time");
+                else if (!WasActive) parts.Add("start etcd (all stopped members together)");
                 else if (NeedsRestart) parts.Add("restart etcd, one member at a time (" + string.Join("; ", _restartReasons) + ")");
                 else parts.Add("no restart (etcd reads certificates at every TLS handshake)");
                 if (FlipsState) parts.Add("set initial-cluster-state: existing");
+                if (Role == MemberRole.Member && Promotes) parts.Add("promote the learner");
                 return string.Join("; ", parts);
             }
         }
@@ -162,7 +209,14 @@ namespace EtcdOps
             var conf = probe.Fingerprint(spec.Files.Count);
             var existing = new RemoteFile(spec.ConfigPath, spec.ConfigExisting, "600", "etcd", "etcd");
             var fresh = new RemoteFile(spec.ConfigPath, spec.ConfigNew, "600", "etcd", "etcd");
+            plan.HostToken = probe.Token;
+            // etcd reads initial-cluster and initial-cluster-token only when it bootstraps: for a member that has its data, a
+            // change there alone (a fresh token, a grown inventory, a joiner's initial-cluster) is no reason to write or restart.
+            var sameOwner = conf.Length > 0 && conf.Substring(conf.IndexOf(' ') + 1) == existing.Fingerprint.Substring(existing.Fingerprint.IndexOf(' ') + 1);
+            var neutral = probe.BootNeutralConfig;
             if (probe.Bootstrapped && conf == fresh.Fingerprint) plan.FlipsState = true;
+            else if (probe.Bootstrapped && sameOwner && neutral.Length > 0 && neutral == BootNeutralSha(spec.ConfigExisting)) { }
+            else if (probe.Bootstrapped && sameOwner && neutral.Length > 0 && neutral == BootNeutralSha(spec.ConfigNew)) plan.FlipsState = true;
             else
             {
                 var wanted = probe.Bootstrapped ? existing : fresh;
@@ -190,6 +244,56 @@ namespace EtcdOps
                 if (stale.Count > 0) plan._restartReasons.Add("running since before " + string.Join(", ", stale) + " was written (an interrupted run?)");
             }
             return plan;
+        }
+
+        /// <summary>What the probe's fboot is for <paramref name="config"/>: the sha256 of its lines but initial-cluster and initial-cluster-token.</summary>
+        internal static string BootNeutralSha(byte[] config)
+        {
+            var text = System.Text.Encoding.UTF8.GetString(config);
+            var lines = text.Split('\n').ToList();
+            if (lines.Count > 0 && lines[lines.Count - 1].Length == 0) lines.RemoveAt(lines.Count - 1);
+            var kept = string.Concat(lines.Where(l => !l.StartsWith("initial-cluster:", StringComparison.Ordinal) && !l.StartsWith("initial-cluster-token:", StringComparison.Ordinal)).Select(l => l + "\n"));
+            return Sha256Sums.Compute(System.Text.Encoding.UTF8.GetBytes(kept));
+        }
+
+        /// <summary>
+        /// Relates every plan to the running cluster (<paramref name="live"/>; null when no member answered). A cluster
+        /// exists when a member answers or any host has data: then no member is ever started with state new; a member
+        /// missing from it joins, one whose data is gone or foreign is replaced. Returns warnings for the operator
+        /// (members the inventory does not name, a token other than the one the cluster was bootstrapped with).
+        /// </summary>
+        public static IReadOnlyList<string> AssignRoles(IReadOnlyList<NodePlan> plans, EtcdCluster cluster, LiveCluster? live)
+        {
+            var warnings = new List<string>();
+            if (live == null && !plans.Any(p => p.Bootstrapped)) return warnings;
+            foreach (var p in plans)
+            {
+                var entry = live?.FindByPeerUrl(cluster.PeerUrl(p.Spec.Member));
+                var foreign = live != null && live.Foreign.ContainsKey(cluster.ClientUrl(p.Spec.Member));
+                p.Entry = entry;
+                if (entry == null) p.Role = live == null && p.Bootstrapped ? MemberRole.Member : MemberRole.Join;
+                else if (foreign || (!p.Bootstrapped && entry.Name.Length > 0)) p.Role = MemberRole.Replace;
+                else p.Role = p.Bootstrapped ? MemberRole.Member : MemberRole.Join;
+                if (p.Joins)
+                {
+                    // conf.yml is written at join time, with the cluster's members as they are then; the member starts then too.
+                    p.FilesToWrite.RemoveAll(f => f.Path == p.Spec.ConfigPath);
+                    p._restartReasons.Clear();
+                    p.FlipsState = false;
+                    p.MovesDataAside = p.Bootstrapped || p.Role == MemberRole.Replace;
+                }
+                else if (p.Bootstrapped && p.HostToken.Length > 0 && p.HostToken != cluster.Token)
+                    warnings.Add($"{p.Target}: the inventory's token '{cluster.Token}' differs from '{p.HostToken}', the one this member was bootstrapped with. " +
+                        "etcd uses the token only when a cluster is founded, so nothing is changed for it; put the cluster's token in the inventory to silence this.");
+            }
+            if (live != null)
+            {
+                var known = cluster.Members.Select(cluster.PeerUrl).ToList();
+                foreach (var m in live.Members.Where(m => !m.PeerUrls.Any(u => known.Contains(u.TrimEnd('/'), StringComparer.OrdinalIgnoreCase))))
+                    warnings.Add($"The cluster has a member the inventory does not name: {(m.Name.Length > 0 ? m.Name : "(unstarted)")} {EtcdClient.Hex(m.Id)} at {string.Join(",", m.PeerUrls)}. " +
+                        "Install-EtcdNode never removes members; remove it with Remove-EtcdMember, or add it to the inventory.");
+            }
+            return warnings;
         }
 
         /// <summary>The release architecture for what <c>uname -m</c> printed on a host.</summary>

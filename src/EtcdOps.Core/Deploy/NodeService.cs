@@ -38,10 +38,7 @@ namespace EtcdOps
     {
         public static async Task<EtcdNodeState> GetStateAsync(IRemoteHost host, EtcdMember member, EtcdHostLayout layout, CancellationToken cancellation)
         {
-            var script =
-                $"systemctl show {Unit(layout)} -p ActiveState -p UnitFileState -p InvocationID -p MainPID 2>/dev/null\n" +
-                $"echo \"Version=$({RemoteHostExtensions.Quote(layout.EtcdBinary)} --version 2>/dev/null | sed -n 's/^etcd Version: //p')\"\n";
-            var output = await host.RunCheckedAsync(script, "reading the service state", cancellation).ConfigureAwait(false);
+            var output = await host.RunCheckedAsync(RemoteScript.ServiceState.Command(layout.UnitName, layout.EtcdBinary), "reading the service state", cancellation).ConfigureAwait(false);
             var v = output.Split('\n').Select(l => l.Split(new[] { '=' }, 2)).Where(p => p.Length == 2)
                 .GroupBy(p => p[0].Trim()).ToDictionary(g => g.Key, g => g.First()[1].Trim());
             string Get(string key) => v.TryGetValue(key, out var s) ? s : "";
@@ -59,15 +56,31 @@ namespace EtcdOps
 
         /// <summary>Starts without waiting: with Type=notify a member blocks until quorum, so members must start together.</summary>
         public static Task StartAsync(IRemoteHost host, EtcdHostLayout layout, CancellationToken cancellation) =>
-            host.RunCheckedAsync($"systemctl start --no-block {Unit(layout)}", "starting etcd", cancellation);
+            host.RunCheckedAsync(RemoteScript.ServiceAction.Command("start", layout.UnitName), "starting etcd", cancellation);
 
         public static Task StopAsync(IRemoteHost host, EtcdHostLayout layout, CancellationToken cancellation) =>
-            host.RunCheckedAsync($"systemctl stop {Unit(layout)}", "stopping etcd", cancellation);
+            host.RunCheckedAsync(RemoteScript.ServiceAction.Command("stop", layout.UnitName), "stopping etcd", cancellation);
 
         public static Task RestartAsync(IRemoteHost host, EtcdHostLayout layout, CancellationToken cancellation) =>
-            host.RunCheckedAsync($"systemctl restart {Unit(layout)}", "restarting etcd", cancellation);
+            host.RunCheckedAsync(RemoteScript.ServiceAction.Command("restart", layout.UnitName), "restarting etcd", cancellation);
 
-        private static string Unit(EtcdHostLayout layout) => RemoteHostExtensions.Quote(layout.UnitName);
+        /// <summary>Stops etcd and keeps it from starting at boot (a member removed from its cluster).</summary>
+        public static Task DisableAsync(IRemoteHost host, EtcdHostLayout layout, CancellationToken cancellation) =>
+            host.RunCheckedAsync(RemoteScript.ServiceAction.Command("disable", layout.UnitName), "stopping and disabling etcd", cancellation);
+
+        /// <summary>The suffix a member's data dir gets when it is moved aside: .removed-20250101T120000Z (UTC).</summary>
+        public static string RemovedSuffix(DateTime utcNow) => ".removed-" + utcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+
+        /// <summary>
+        /// Moves the data dir (and a separate WAL dir) aside to dir.removed-time, leaving an empty one in its place; a
+        /// directory that is empty or missing stays. Returns the paths moved to.
+        /// </summary>
+        public static async Task<IReadOnlyList<string>> MoveDataAsideAsync(IRemoteHost host, EtcdHostLayout layout, DateTime utcNow, CancellationToken cancellation)
+        {
+            var dirs = new[] { layout.DataDir }.Concat(layout.WalDir == null ? Array.Empty<string>() : new[] { layout.WalDir }).Select(d => d.TrimEnd('/'));
+            var output = await host.RunCheckedAsync(RemoteScript.MoveAside.Command(new[] { RemovedSuffix(utcNow) }.Concat(dirs)), "moving the data dir aside", cancellation).ConfigureAwait(false);
+            return output.Split('\n').Where(l => l.StartsWith("moved=", StringComparison.Ordinal)).Select(l => l.Substring(6).Trim()).ToList();
+        }
 
         private static readonly Regex JournalLine = new Regex(@"^(?<time>\S+)\s+\S+\s+\S+:\s(?<msg>.*)$");
         private static readonly Regex JsonLevel = new Regex(@"""level"":""(?<v>[^""]*)""");
@@ -75,8 +88,8 @@ namespace EtcdOps
 
         public static async Task<IReadOnlyList<EtcdLogEntry>> ReadLogAsync(IRemoteHost host, EtcdMember member, EtcdHostLayout layout, string? since, int lines, CancellationToken cancellation)
         {
-            var sinceArg = since == null ? "" : " --since " + RemoteHostExtensions.Quote(since);
-            var output = await host.RunCheckedAsync($"journalctl -u {Unit(layout)} --no-pager -o short-iso -n {lines}{sinceArg}", "reading the etcd journal", cancellation).ConfigureAwait(false);
+            var command = RemoteScript.ReadJournal.Command(layout.UnitName, lines.ToString(CultureInfo.InvariantCulture), since ?? "");
+            var output = await host.RunCheckedAsync(command, "reading the etcd journal", cancellation).ConfigureAwait(false);
             var entries = new List<EtcdLogEntry>();
             foreach (var raw in output.Split('\n'))
             {
@@ -100,30 +113,29 @@ namespace EtcdOps
         /// <see cref="EtcdHostLayout.IsEtcdOwnDirectory"/>), else only EtcdOps' files leave it. The data only when asked.
         /// </summary>
         public static Task UninstallAsync(IRemoteHost host, EtcdHostLayout layout, bool removeData, CancellationToken cancellation) =>
-            host.RunCheckedAsync(UninstallScript(layout, removeData), "uninstalling etcd", cancellation);
+            host.RunCheckedAsync(UninstallCommand(layout, removeData), "uninstalling etcd", cancellation);
 
-        internal static string UninstallScript(EtcdHostLayout layout, bool removeData)
+        internal static string UninstallCommand(EtcdHostLayout layout, bool removeData)
         {
-            string Q(string v) => RemoteHostExtensions.Quote(v);
-            var bin = layout.BinaryDirectory.TrimEnd('/');
-            var script = new System.Text.StringBuilder();
-            script.Append($"systemctl disable --now {Unit(layout)} 2>/dev/null || true\n");
-            script.Append($"rm -f {Q(layout.UnitPath)}\n");
-            script.Append("systemctl daemon-reload\n");
-            script.Append($"rm -f {Q(bin + "/etcd")} {Q(bin + "/etcdctl")} {Q(bin + "/etcdutl")}\n");
-            foreach (var dir in new[] { layout.ConfigDirectory, layout.CertificateDirectory }.Distinct())
+            var (directories, files) = UninstallTargets(layout, removeData);
+            return RemoteScript.Uninstall.Command(new[]
             {
-                if (EtcdHostLayout.IsEtcdOwnDirectory(dir)) script.Append($"rm -rf {Q(dir)}\n");
-            }
-            // Files in a shared directory: only those etcd was configured with, and conf.yml.
-            var files = new[] { layout.ConfigPath }.Concat(layout.CertificateFiles).Distinct().Select(Q);
-            script.Append($"rm -f {string.Join(" ", files)}\n");
+                layout.UnitName, layout.UnitPath, layout.BinaryDirectory.TrimEnd('/'), directories.Count.ToString(CultureInfo.InvariantCulture),
+            }.Concat(directories).Concat(files));
+        }
+
+        /// <summary>What goes whole (etcd's own directories; the data and WAL when asked) and which files go alone.</summary>
+        internal static (IReadOnlyList<string> Directories, IReadOnlyList<string> Files) UninstallTargets(EtcdHostLayout layout, bool removeData)
+        {
+            var directories = new[] { layout.ConfigDirectory, layout.CertificateDirectory }.Distinct().Where(EtcdHostLayout.IsEtcdOwnDirectory).ToList();
             if (removeData)
             {
-                script.Append($"rm -rf {Q(layout.DataDir)}\n");
-                if (layout.WalDir != null) script.Append($"rm -rf {Q(layout.WalDir)}\n");
+                directories.Add(layout.DataDir);
+                if (layout.WalDir != null) directories.Add(layout.WalDir);
             }
-            return script.ToString();
+            // Files in a shared directory: only those etcd was configured with, and conf.yml.
+            var files = new[] { layout.ConfigPath }.Concat(layout.CertificateFiles).Distinct().ToList();
+            return (directories, files);
         }
     }
 }

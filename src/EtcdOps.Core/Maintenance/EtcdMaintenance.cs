@@ -90,7 +90,7 @@ namespace EtcdOps
                     failures.Add(ex);
                 }
             }
-            throw new EtcdOpsException(ErrorIds.EtcdNoVoterReachable, FailureKind.ConnectionError,
+            throw new EtcdOpsException(ErrorIds.NoVotingMemberAnswered, FailureKind.ConnectionError,
                 "No voting member gave the alarm list:" + string.Concat(failures.Select(f => Environment.NewLine + "  " + f.Message)), _map);
         }
 

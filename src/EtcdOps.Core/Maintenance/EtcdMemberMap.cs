@@ -147,12 +147,12 @@ namespace EtcdOps
             return new EtcdMemberMap(Members);
         }
 
-        /// <summary>The voting members that answered, the leader first; NoVoterReachable when none did.</summary>
+        /// <summary>The voting members that answered, the leader first; NoVotingMemberAnswered when none did.</summary>
         public IReadOnlyList<MaintenanceMember> RequireVoters()
         {
             var voters = AnsweringVoters;
             if (voters.Count > 0) return voters;
-            throw new EtcdOpsException(ErrorIds.EtcdNoVoterReachable, FailureKind.ConnectionError,
+            throw new EtcdOpsException(ErrorIds.NoVotingMemberAnswered, FailureKind.ConnectionError,
                 "No voting member answered, and learners serve no maintenance requests:" +
                 string.Concat(Voters.Select(v => Environment.NewLine + "  " + v.Label + ": " + (v.Failure?.Message ?? (v.Endpoint == null ? "no client URL" : "not asked")))),
                 this);

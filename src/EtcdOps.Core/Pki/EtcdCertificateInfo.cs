@@ -42,10 +42,13 @@ namespace EtcdOps
 
         public string SignatureAlgorithm { get; set; } = "";
 
-        /// <summary>Local time, like X509Certificate2, so comparisons with Get-Date are right.</summary>
         /// <summary>True when <see cref="Role"/> names <paramref name="role"/>.</summary>
         public bool Is(CertificateRole role) => string.Equals(Role, role.ToString(), StringComparison.Ordinal);
 
+        /// <summary>The member whose host the certificate was read from (Get-EtcdCertificate -Cluster); empty for local files.</summary>
+        public string Member { get; set; } = "";
+
+        /// <summary>Local time, like X509Certificate2, so comparisons with Get-Date are right.</summary>
         public DateTime NotBefore { get; set; }
 
         public DateTime NotAfter { get; set; }

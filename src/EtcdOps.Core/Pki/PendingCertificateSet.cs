@@ -80,6 +80,10 @@ namespace EtcdOps
         /// Stores the set: every file goes to a staging directory inside <paramref name="directory"/> first, then all are
         /// renamed into place. If anything fails, files already moved are removed and replaced ones restored.
         /// </summary>
+        /// <summary>The same set with only the files <paramref name="include"/> names (a renewal of some roles).</summary>
+        public PendingCertificateSet Only(Func<string, bool> include) =>
+            new PendingCertificateSet(_files.Where(f => include(f.Name)).ToList(), PeerNames, ClientName, Warnings);
+
         public EtcdCertificateSet WriteTo(string directory, bool force)
         {
             directory = Path.GetFullPath(directory);

@@ -167,6 +167,12 @@ namespace EtcdOps
                 throw new EtcdOpsException(ErrorIds.CertificateUnreadable, FailureKind.ObjectNotFound,
                     $"Cannot read certificate file '{path}': {ex.Message}", path, ex);
             }
+            return ParseCertificates(bytes, path);
+        }
+
+        /// <summary>Every certificate in PEM (or DER) bytes read from <paramref name="path"/> (named in errors), in order.</summary>
+        public static IReadOnlyList<X509Certificate> ParseCertificates(byte[] bytes, string path)
+        {
             List<X509Certificate> certificates;
             try
             {

@@ -9,22 +9,6 @@ using System.Threading.Tasks;
 
 namespace EtcdOps
 {
-    /// <summary>How far a download has come; read from another thread, so the fields are updated atomically.</summary>
-    internal sealed class ReleaseDownloadProgress
-    {
-        private long _received;
-        private long _total = -1;
-
-        public long BytesReceived => Interlocked.Read(ref _received);
-
-        /// <summary>-1 while unknown (no Content-Length).</summary>
-        public long TotalBytes => Interlocked.Read(ref _total);
-
-        internal void SetTotal(long total) => Interlocked.Exchange(ref _total, total);
-
-        internal void Add(long bytes) => Interlocked.Add(ref _received, bytes);
-    }
-
     /// <summary>
     /// Gets etcd release archives into the <see cref="EtcdReleaseCache"/>: downloaded from the official release
     /// location or a mirror with the same layout, or copied from a local file; verified against SHA256SUMS or a
@@ -80,7 +64,7 @@ namespace EtcdOps
         /// different checksum.
         /// </summary>
         public async Task<EtcdRelease> GetAsync(EtcdVersion version, string architecture, string? baseUrl, string? expectedSha256,
-            EtcdReleaseCache cache, bool force, ReleaseDownloadProgress? progress, CancellationToken cancellation)
+            EtcdReleaseCache cache, bool force, TransferProgress? progress, CancellationToken cancellation)
         {
             var folder = VersionUrl(baseUrl, version);
             var name = ArchiveName(version, architecture);
@@ -94,7 +78,7 @@ namespace EtcdOps
         /// <paramref name="expectedSha256"/> or else the SHA256SUMS beside it, and moves it into the cache.
         /// </summary>
         public async Task<EtcdRelease> DownloadAsync(EtcdVersion version, string architecture, string? baseUrl, string? expectedSha256,
-            EtcdReleaseCache cache, ReleaseDownloadProgress? progress, CancellationToken cancellation)
+            EtcdReleaseCache cache, TransferProgress? progress, CancellationToken cancellation)
         {
             var folder = VersionUrl(baseUrl, version);
             var name = ArchiveName(version, architecture);
@@ -103,7 +87,7 @@ namespace EtcdOps
         }
 
         private async Task<EtcdRelease> DownloadVerifiedAsync(EtcdVersion version, string architecture, Uri folder, string expected, bool givenChecksum,
-            EtcdReleaseCache cache, ReleaseDownloadProgress? progress, CancellationToken cancellation)
+            EtcdReleaseCache cache, TransferProgress? progress, CancellationToken cancellation)
         {
             var name = ArchiveName(version, architecture);
             var archiveUrl = new Uri(folder, name);
@@ -210,7 +194,7 @@ namespace EtcdOps
             }
         }
 
-        private async Task<string> DownloadToFileAsync(Uri url, string path, ReleaseDownloadProgress? progress, CancellationToken cancellation)
+        private async Task<string> DownloadToFileAsync(Uri url, string path, TransferProgress? progress, CancellationToken cancellation)
         {
             using (var response = await SendAsync(url, cancellation).ConfigureAwait(false))
             {
@@ -283,7 +267,7 @@ namespace EtcdOps
                 $"{name} from {source} has SHA-256 {actual}, but {checkedAgainst} says {expected}. The archive is corrupt or not the published release; it was discarded and nothing was cached.", source);
         }
 
-        private static string CopyHashing(Stream input, Stream output, ReleaseDownloadProgress? progress, CancellationToken cancellation)
+        private static string CopyHashing(Stream input, Stream output, TransferProgress? progress, CancellationToken cancellation)
         {
             using (var sha = SHA256.Create())
             {

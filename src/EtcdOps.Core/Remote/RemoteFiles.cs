@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -47,37 +46,31 @@ namespace EtcdOps
         public string Fingerprint => $"{Sha256} {Mode.TrimStart('0')} {Owner} {Group}";
     }
 
-    /// <summary>File operations on a host, as shell scripts run over one connection (through sudo when needed).</summary>
+    /// <summary>File operations on a host, by write-files.sh over one connection (through sudo when needed).</summary>
     internal static class RemoteFiles
     {
         /// <summary>
         /// Makes files on a host exactly as wanted (content, mode, owner) in one round trip, replacing only those
-        /// that differ. Content travels on the command's stdin, never in the script: a command line is readable by
-        /// every user of the host (<c>ps -eo args</c>), and these files include private keys. Each file lands in a
+        /// that differ. Content travels on the command's stdin, never in the command line: a command line is readable
+        /// by every user of the host (<c>ps -eo args</c>), and these files include private keys. Each file lands in a
         /// temp file in its own directory (mode 0600 from the first byte), is checked against its SHA-256, gets its
         /// owner and mode, and is renamed over the old one: a reader, or etcd restarting, never sees a half-written
         /// file, and an interrupted run leaves no temp file behind.
-        /// <paramref name="onChange"/> adds shell commands to run when a given path had to be written.
+        /// <paramref name="before"/> and <paramref name="after"/> are commands (a remote script's command line) run
+        /// in the same round trip; they must not read stdin. Their "changed: ..." lines come back in Other.
         /// </summary>
         public static async Task<(IReadOnlyList<RemoteFileChange> Files, IReadOnlyList<string> Other)> EnsureAsync(IRemoteHost host, IEnumerable<RemoteFile> files, CancellationToken cancellation,
-            string prologue = "", string epilogue = "", IDictionary<string, string>? onChange = null)
+            string? before = null, string? after = null)
         {
             var list = files.ToList();
-            if (list.Count == 0 && prologue.Length == 0 && epilogue.Length == 0)
+            if (list.Count == 0 && string.IsNullOrEmpty(before) && string.IsNullOrEmpty(after))
                 return (Array.Empty<RemoteFileChange>(), Array.Empty<string>());
-            var script = new StringBuilder(Header + prologue);
-            foreach (var file in list)
-            {
-                string? extra = null;
-                onChange?.TryGetValue(file.Path, out extra);
-                script.Append(EnsureScript(file, extra));
-            }
-            script.Append(epilogue);
+            var command = RemoteScript.Sequence(before, list.Count == 0 ? null : Command(list), after);
             var input = list.Count == 0 ? null : Concat(list.Select(f => f.Content));
             try
             {
-                var output = await host.RunCheckedAsync(script.ToString(), list.Count == 0 ? "preparing the host" : "writing files", cancellation, input).ConfigureAwait(false);
-                // File changes, and the "changed: ..." lines a prologue or epilogue printed (account, service).
+                var output = await host.RunCheckedAsync(command, list.Count == 0 ? "preparing the host" : "writing files", cancellation, input).ConfigureAwait(false);
+                // File changes, and the "changed: ..." lines the commands before and after printed (account, service).
                 var other = output.Split('\n').Where(l => l.StartsWith("changed: ", StringComparison.Ordinal)).Select(l => l.Substring(9).Trim()).ToList();
                 return (ParseChanges(output).ToList(), other);
             }
@@ -87,35 +80,13 @@ namespace EtcdOps
             }
         }
 
-        private const string Header =
-            "set -e\n" +
-            // Nothing this script creates is readable by others, even for a moment.
-            "umask 077\n" +
-            // Interrupted (Ctrl+C ends the SSH command with a signal) or failed: never leave a temp file.
-            "tmp=\ntrap '[ -z \"$tmp\" ] || rm -f \"$tmp\"' EXIT; trap 'exit 1' INT TERM HUP PIPE\n";
-
-        /// <summary>
-        /// The script for one file. It always reads the file's bytes from stdin (exactly <c>Content.Length</c>, so
-        /// the next file's script finds its own bytes next), then keeps or drops them.
-        /// </summary>
-        internal static string EnsureScript(RemoteFile file, string? onChange = null)
-        {
-            var q = RemoteHostExtensions.Quote(file.Path);
-            return
-                $"p={q}\n" +
-                "d=$(dirname \"$p\"); mkdir -p \"$d\"; tmp=$(mktemp \"$d/.etcdops.XXXXXX\")\n" +
-                $"head -c {file.Content.Length.ToString(CultureInfo.InvariantCulture)} > \"$tmp\"\n" +
-                $"[ \"$(sha256sum < \"$tmp\" | cut -d' ' -f1)\" = '{file.Sha256}' ] || {{ echo \"$p: content arrived damaged\" >&2; exit 1; }}\n" +
-                "cur=\"$(sha256sum 2>/dev/null < \"$p\" | cut -d' ' -f1) $(stat -c '%a %U %G' \"$p\" 2>/dev/null || true)\"\n" +
-                $"if [ \"$cur\" = '{file.Fingerprint}' ]; then rm -f \"$tmp\"; tmp=\n" +
-                "else\n" +
-                $"  chown {file.Owner}:{file.Group} \"$tmp\"; chmod {file.Mode} \"$tmp\"\n" +
-                (file.KeepModificationTime ? "  [ ! -e \"$p\" ] || touch -r \"$p\" \"$tmp\"\n" : "") +
-                "  mv -f \"$tmp\" \"$p\"; tmp=\n" +
-                $"  case \"$cur\" in '{file.Sha256} '*) echo \"changed-meta: $p\" ;; *) echo \"changed-content: $p\" ;; esac\n" +
-                (onChange == null ? "" : "  " + onChange + "\n") +
-                "fi\n";
-        }
+        /// <summary>write-files.sh for these files: seven arguments each; their bytes go on stdin, in this order.</summary>
+        internal static string Command(IEnumerable<RemoteFile> files) =>
+            RemoteScript.WriteFiles.Command(files.SelectMany(f => new[]
+            {
+                f.Path, f.Mode, f.Owner, f.Group, f.Content.Length.ToString(CultureInfo.InvariantCulture), f.Sha256,
+                f.KeepModificationTime ? "keep-time" : "new-time",
+            }));
 
         private static byte[] Concat(IEnumerable<byte[]> parts)
         {

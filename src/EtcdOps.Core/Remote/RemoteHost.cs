@@ -19,31 +19,29 @@ namespace EtcdOps
     }
 
     /// <summary>
-    /// A host that runs shell scripts as root (directly or through sudo). SSH is the real implementation;
-    /// unit tests use a fake. Scripts run with /bin/sh; <paramref name="input"/> goes to the script's stdin.
+    /// A host that runs commands as root (directly or through sudo). SSH is the real implementation;
+    /// unit tests use a fake. A command is a line for /bin/sh, in EtcdOps always a <see cref="RemoteScript"/>'s
+    /// (or a sequence of them); <c>input</c> goes to its stdin.
     /// </summary>
     internal interface IRemoteHost : IDisposable
     {
         /// <summary>How the host is named in messages, e.g. "etcd-1 (10.0.0.11)".</summary>
         string Name { get; }
 
-        Task<RemoteResult> RunAsync(string script, byte[]? input, CancellationToken cancellation);
+        Task<RemoteResult> RunAsync(string command, byte[]? input, CancellationToken cancellation);
     }
 
     internal static class RemoteHostExtensions
     {
-        /// <summary>Runs a script and throws a RemoteCommandFailed error with its stderr when it fails.</summary>
-        public static async Task<string> RunCheckedAsync(this IRemoteHost host, string script, string what, CancellationToken cancellation, byte[]? input = null)
+        /// <summary>Runs a command and throws a RemoteCommandFailed error with its stderr when it fails.</summary>
+        public static async Task<string> RunCheckedAsync(this IRemoteHost host, string command, string what, CancellationToken cancellation, byte[]? input = null)
         {
-            var result = await host.RunAsync(script, input, cancellation).ConfigureAwait(false);
+            var result = await host.RunAsync(command, input, cancellation).ConfigureAwait(false);
             if (!result.Succeeded)
                 throw new EtcdOpsException(ErrorIds.RemoteCommandFailed, FailureKind.InvalidOperation,
                     $"{host.Name}: {what} failed (exit {result.ExitCode}): {FirstLines(result.Error.Length > 0 ? result.Error : result.Output)}", host.Name);
             return result.Output;
         }
-
-        /// <summary>Quotes a value for /bin/sh.</summary>
-        public static string Quote(string value) => "'" + value.Replace("'", "'\\''") + "'";
 
         private static string FirstLines(string text)
         {

@@ -130,9 +130,10 @@ namespace EtcdOps
             _sudo = SudoMode.Password;
         }
 
-        public async Task<RemoteResult> RunAsync(string script, byte[]? input, CancellationToken cancellation)
+        public async Task<RemoteResult> RunAsync(string command, byte[]? input, CancellationToken cancellation)
         {
-            var wrapped = "sh -c " + RemoteHostExtensions.Quote(script);
+            // One sh for the whole line, so sudo covers every command of a sequence.
+            var wrapped = "sh -c " + RemoteScript.Quote(command);
             switch (_sudo)
             {
                 case SudoMode.NoPassword:

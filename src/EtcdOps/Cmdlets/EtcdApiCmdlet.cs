@@ -37,6 +37,9 @@ namespace EtcdOps.Commands
         [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         public EtcdCluster? Cluster { get; set; }
 
+        /// <summary>The clusters piped in or given with -Cluster, in the order they came.</summary>
+        private protected IReadOnlyList<EtcdCluster> Clusters => _clusters;
+
         protected override void ProcessRecord()
         {
             if (Cluster != null && !_clusters.Contains(Cluster)) _clusters.Add(Cluster);

@@ -64,19 +64,21 @@ namespace EtcdOps.Commands
             var client = EtcdClusterHealth.ForCluster(cluster, certificates);
             using var installer = new ClusterInstaller(
                 (spec, ct) => ConnectAsync(spec.Member, ct),
-                ct => client.WaitAsync(TimeSpan.FromSeconds(TimeoutSeconds), ct),
+                (wanted, ct) => client.WaitAsync(cluster, wanted, TimeSpan.FromSeconds(TimeoutSeconds), ct),
+                client.Membership(cluster),
                 p => events.Enqueue((names.IndexOf(p.Member), p.Phase)));
 
             // Look first (read-only, every host), so -WhatIf and -Confirm show per host what would change.
             var plans = Run($"Inspecting the hosts of cluster '{cluster.Name}'", names, events, () => installer.PlanAsync(specs, Cancellation));
             foreach (var failure in installer.Failures)
                 WriteHostFailure(failure.Value, cluster.FindMember(failure.Key) ?? (object)failure.Key);
+            foreach (var warning in installer.Warnings) WriteWarning(warning);
             if (!installer.Failures.IsEmpty) return;   // nothing was changed on any host
             var approved = plans.Where(p => ShouldProcess(p.Target, p.Description)).ToList();
             if (approved.Count == 0) return;
             foreach (var plan in approved.Where(p => p.InstallsBinaries).GroupBy(p => p.Architecture))
             {
-                var release = ResolveRelease(cluster, plan.Key);
+                var release = ResolveRelease(cluster, plan.Key, Release, ReleaseBaseUrl);
                 foreach (var p in plan) p.UseRelease(release.ArchivePath);
             }
 
@@ -84,19 +86,6 @@ namespace EtcdOps.Commands
             foreach (var failure in installer.Failures)
                 WriteHostFailure(failure.Value, cluster.FindMember(failure.Key) ?? (object)failure.Key);
             WriteObject(results, true);
-        }
-
-        /// <summary>Runs installer work off the pipeline thread while its progress is written here.</summary>
-        private T Run<T>(string activity, IReadOnlyList<string> names, ConcurrentQueue<(int Index, string Status)> events, Func<Task<T>> work)
-        {
-            var run = Task.Run(work);
-            try
-            {
-                PumpProgress(activity, names, events, run);
-                return run.GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-            finally { CompleteProgress(activity, names.Count); }
         }
 
         private List<EtcdNodeConfig> ResolveConfigs(EtcdCluster cluster, out EtcdCertificateSet certificates)
@@ -118,59 +107,5 @@ namespace EtcdOps.Commands
             return rendered.ToList();
         }
 
-        /// <summary>Everything etcd would refuse, and every broken certificate, stops the run before a host is touched.</summary>
-        private void Preflight(EtcdCluster cluster, IReadOnlyList<EtcdNodeConfig> configs, EtcdCertificateSet certificates)
-        {
-            var findings = EtcdConfigValidator.Validate(configs).Concat(CertificateSetValidator.Test(certificates, cluster)).ToList();
-            foreach (var w in findings.Where(f => f.Is(FindingSeverity.Warning))) WriteWarning($"{w.Target}: {w.Message}");
-            var errors = findings.Where(f => f.Is(FindingSeverity.Error)).ToList();
-            foreach (var c in configs)
-                foreach (var f in c.Files.Where(f => !File.Exists(f.LocalPath)))
-                    errors.Add(new EtcdFinding { Severity = nameof(FindingSeverity.Error), Rule = ErrorIds.FileMissing, Target = c.Member.Name, Key = f.RemotePath, Message = $"{f.LocalPath} does not exist." });
-            if (errors.Count == 0) return;
-            var text = new StringBuilder($"Cluster '{cluster.Name}' did not pass the pre-flight checks; no host was touched:");
-            foreach (var e in errors) text.Append($"\n  [{e.Rule}] {e.Target}: {e.Message}");
-            throw new EtcdOpsException(ErrorIds.PreflightFailed, FailureKind.InvalidData, text.ToString(), cluster);
-        }
-
-        private EtcdRelease ResolveRelease(EtcdCluster cluster, string architecture)
-        {
-            var version = EtcdVersion.Parse(cluster.Version);
-            if (Release != null)
-            {
-                if (Release.Version.TrimStart('v') != version.ToString())
-                    throw new EtcdOpsException(ErrorIds.ReleaseVersionMismatch, FailureKind.InvalidArgument,
-                        $"-Release is etcd {Release.Version} but cluster '{cluster.Name}' is etcd {version}. Pass the matching release or change the cluster's Version.", Release);
-                if (Release.Architecture != architecture)
-                    throw new EtcdOpsException(ErrorIds.ReleaseArchitectureMismatch, FailureKind.InvalidArgument,
-                        $"-Release is linux-{Release.Architecture} but hosts of cluster '{cluster.Name}' are {architecture}. Omit -Release to get each host's archive, or pass the {architecture} one (Save-EtcdRelease -Architecture {architecture}).", Release);
-                return Release;
-            }
-            using var source = new EtcdReleaseSource();
-            try
-            {
-                return WithDownloadProgress($"Getting etcd v{version} (linux-{architecture})", EtcdReleaseSource.VersionUrl(ReleaseBaseUrl, version).ToString(),
-                    progress => source.GetAsync(version, architecture, ReleaseBaseUrl, null, new EtcdReleaseCache(), false, progress, Cancellation));
-            }
-            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-        }
-
-        private static NodeInstallSpec BuildSpec(EtcdCluster cluster, EtcdNodeConfig config, string version)
-        {
-            var spec = new NodeInstallSpec(cluster, config.Member, config.Layout)
-            {
-                // Deploy exactly the text the pre-flight checked; only the state line differs between the two.
-                ConfigNew = Encoding.UTF8.GetBytes(config.WithInitialClusterState(EtcdConfigOptions.StateNew).Yaml),
-                ConfigExisting = Encoding.UTF8.GetBytes(config.WithInitialClusterState(EtcdConfigOptions.StateExisting).Yaml),
-                ReleaseVersion = version,
-                TrustedCaPath = NullIfEmpty(config.Settings.PeerTransportSecurity.TrustedCaFile) ?? NullIfEmpty(config.Settings.ClientTransportSecurity.TrustedCaFile),
-            };
-            foreach (var f in config.Files)
-                spec.Files.Add(new RemoteFile(f.RemotePath, File.ReadAllBytes(f.LocalPath), f.IsPrivateKey ? "0600" : "0644", "etcd", "etcd"));
-            spec.Files.Add(new RemoteFile(config.UnitPath, Encoding.UTF8.GetBytes(config.SystemdUnit), "0644"));
-            return spec;
-        }
-
-        private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
     }
 }

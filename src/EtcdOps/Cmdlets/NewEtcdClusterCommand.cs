@@ -55,7 +55,7 @@ namespace EtcdOps.Commands
             }
         }
 
-        private static EtcdMember ToMember(object item, int index)
+        internal static EtcdMember ToMember(object item, int index)
         {
             var value = item is PSObject pso ? pso.BaseObject : item;
             switch (value)

@@ -83,7 +83,7 @@ namespace EtcdOps.Commands
         private EtcdRelease Download(EtcdVersion version, string architecture, string? expected, EtcdReleaseCache cache, string url)
         {
             using var source = new EtcdReleaseSource();
-            return WithDownloadProgress($"Downloading etcd v{version} (linux-{architecture})", url,
+            return WithTransferProgress($"Downloading etcd v{version} (linux-{architecture})", url,
                 progress => source.DownloadAsync(version, architecture, BaseUrl, expected, cache, progress, Cancellation));
         }
     }

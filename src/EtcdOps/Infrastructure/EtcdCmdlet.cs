@@ -30,13 +30,13 @@ namespace EtcdOps.Commands
         protected static bool WaitQuietly(Task task, int milliseconds) => ((IAsyncResult)task).AsyncWaitHandle.WaitOne(milliseconds);
 
         /// <summary>
-        /// Runs a release download (started by <paramref name="start"/> on its own task) and writes its progress here,
-        /// on the pipeline thread. The download is never left running behind a failed or stopped pipeline, and a
+        /// Runs a transfer (a release download, a snapshot stream; started by <paramref name="start"/> on its own task) and writes its progress here,
+        /// on the pipeline thread. The transfer is never left running behind a failed or stopped pipeline, and a
         /// Completed record always follows.
         /// </summary>
-        private protected T WithDownloadProgress<T>(string activity, string source, Func<ReleaseDownloadProgress, Task<T>> start)
+        private protected T WithTransferProgress<T>(string activity, string source, Func<TransferProgress, Task<T>> start)
         {
-            var progress = new ReleaseDownloadProgress();
+            var progress = new TransferProgress();
             var record = new ProgressRecord(Math.Abs(source.GetHashCode() % 100000) + 1, activity, source);
             var task = start(progress);
             try

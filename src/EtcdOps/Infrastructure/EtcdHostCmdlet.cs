@@ -13,60 +13,25 @@ namespace EtcdOps.Commands
     /// (a cluster, optionally narrowed to -Member names) and running work on hosts in parallel while
     /// progress and output stay on the pipeline thread.
     /// </summary>
-    public abstract class EtcdHostCmdlet : EtcdCmdlet
+    /// <summary>
+    /// Base for cmdlets that work on the hosts of a cluster's members: target resolution (a cluster, optionally
+    /// narrowed to -Member names) on top of <see cref="EtcdSshCmdlet"/>.
+    /// </summary>
+    public abstract class EtcdHostCmdlet : EtcdSshCmdlet
     {
         private readonly List<EtcdCluster> _clusters = new List<EtcdCluster>();
 
+        // Virtual so that a cmdlet that also works without hosts (Get-EtcdCertificate -Path) can put it in a parameter set.
         [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        public EtcdCluster Cluster { get; set; } = null!;
+        public virtual EtcdCluster Cluster { get; set; } = null!;
 
         /// <summary>Only these members (by name); all members when omitted.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string[]? Member { get; set; }
 
-        [Parameter]
-        public string? SshUser { get; set; }
-
-        [Parameter]
-        public string? SshKeyPath { get; set; }
-
-        [Parameter]
-        public System.Security.SecureString? SshKeyPassphrase { get; set; }
-
-        [Parameter]
-        [Credential]
-        public PSCredential? SshCredential { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, 65535)]
-        public int SshPort { get; set; } = 22;
-
-        [Parameter]
-        public string? KnownHostsPath { get; set; }
-
-        [Parameter]
-        public HostKeyPolicy HostKeyPolicy { get; set; } = HostKeyPolicy.Strict;
-
-        [Parameter]
-        [ValidateRange(1, 64)]
-        public int ThrottleLimit { get; set; } = 16;
-
         /// <summary>Clusters piped in (several node configs of one cluster count once).</summary>
         protected IReadOnlyList<EtcdCluster> Clusters => _clusters;
-
-        protected override void BeginProcessing()
-        {
-            if (HostKeyPolicy == HostKeyPolicy.Ignore)
-                WriteWarning("-HostKeyPolicy Ignore trusts ANY host key: a man-in-the-middle would go unnoticed and would receive the cluster's private keys. Use it only for throw-away labs.");
-            // A key that cannot be read (public key, missing or wrong passphrase) fails the call once, before any host.
-            if (SshKeyPath != null)
-            {
-                var keyPath = ResolvePath(SshKeyPath);
-                try { SshOptions.CheckKey(keyPath, SshKeyPassphrase); }
-                catch (EtcdOpsException ex) { ThrowFailure(ex, keyPath); }
-            }
-        }
 
         protected override void ProcessRecord()
         {
@@ -86,72 +51,10 @@ namespace EtcdOps.Commands
             return cluster.Members.Where(m => Member.Contains(m.Name, StringComparer.OrdinalIgnoreCase)).ToList();
         }
 
-        private protected SshOptions SshOptionsFor(EtcdMember member)
-        {
-            var options = new SshOptions
-            {
-                User = SshUser ?? SshCredential?.UserName ?? "root",
-                Port = SshPort,
-                KeyPath = SshKeyPath == null ? null : ResolvePath(SshKeyPath),
-                KeyPassphrase = SshKeyPassphrase,
-                Password = SshCredential?.Password,
-                KnownHostsPath = KnownHostsPath == null ? SshOptions.DefaultKnownHostsPath() : ResolvePath(KnownHostsPath),
-                HostKeyPolicy = HostKeyPolicy,
-            };
-            return options.ForMember(member);
-        }
-
-        private protected async Task<IRemoteHost> ConnectAsync(EtcdMember member, CancellationToken cancellation) =>
-            await SshRemoteHost.ConnectAsync($"{member.Name} ({member.SshTarget})", member.SshTarget, SshOptionsFor(member), cancellation).ConfigureAwait(false);
-
-        /// <summary>
-        /// Runs <paramref name="work"/> for every member in parallel (bounded by -ThrottleLimit), one connection per
-        /// host. Progress reported by workers is written here, on the pipeline thread; a Completed record always
-        /// follows. Per-member failures become non-terminating errors; results come back in member order.
-        /// </summary>
-        private protected IReadOnlyList<T> RunOnHosts<T>(string activity, IReadOnlyList<EtcdMember> members,
-            Func<EtcdMember, IRemoteHost, Action<string>, CancellationToken, Task<T>> work) where T : class
-        {
-            var events = new ConcurrentQueue<(int Index, string Status)>();
-            var gate = new SemaphoreSlim(ThrottleLimit);
-            var results = new T?[members.Count];
-            var errors = new Exception?[members.Count];
-            var tasks = members.Select((m, i) => Task.Run(async () =>
-            {
-                await gate.WaitAsync(Cancellation).ConfigureAwait(false);
-                try
-                {
-                    events.Enqueue((i, "Connecting"));
-                    using var host = await ConnectAsync(m, Cancellation).ConfigureAwait(false);
-                    results[i] = await work(m, host, s => events.Enqueue((i, s)), Cancellation).ConfigureAwait(false);
-                    events.Enqueue((i, "Done"));
-                }
-                catch (Exception ex) when (!(ex is OperationCanceledException)) { errors[i] = ex; }
-                finally { gate.Release(); }
-            })).ToArray();
-
-            var all = Task.WhenAll(tasks);
-            try
-            {
-                PumpProgress(activity, members.Select(m => m.Name).ToList(), events, all);
-                all.GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-            finally { CompleteProgress(activity, members.Count); }
-
-            for (var i = 0; i < members.Count; i++)
-                if (errors[i] != null) WriteHostFailure(errors[i]!, members[i]);
-            return results.Where(r => r != null).Select(r => r!).ToList();
-        }
-
         /// <summary>The etcd service state of every member of the cluster whose host answers (the others count as down).</summary>
         protected IReadOnlyList<EtcdNodeState> ReadStates(EtcdCluster cluster, IReadOnlyList<EtcdMember>? members = null) =>
             RunOnHosts("Reading etcd service state", members ?? cluster.Members, async (m, host, report, ct) =>
                 await NodeService.GetStateAsync(host, m, await ReadLayoutAsync(cluster, host, ct).ConfigureAwait(false), ct).ConfigureAwait(false));
-
-        /// <summary>Where etcd lives on a member's host, read back from its unit and conf.yml (so New-EtcdConfig's choices hold for every later cmdlet).</summary>
-        private protected static Task<EtcdHostLayout> ReadLayoutAsync(EtcdCluster cluster, IRemoteHost host, CancellationToken cancellation) =>
-            EtcdHostLayout.ReadAsync(host, cluster.DataDir, cancellation);
 
         /// <summary>Runs a systemctl action on each member's etcd service, then reads the service's state back.</summary>
         private protected IReadOnlyList<EtcdNodeState> RunServiceAction(string activity, EtcdCluster cluster, IReadOnlyList<EtcdMember> members, string step,
@@ -164,36 +67,5 @@ namespace EtcdOps.Commands
                 return await NodeService.GetStateAsync(host, m, layout, ct).ConfigureAwait(false);
             });
 
-        /// <summary>Writes queued progress until <paramref name="done"/> finishes. One child record per host.</summary>
-        protected void PumpProgress(string activity, IReadOnlyList<string> names, ConcurrentQueue<(int Index, string Status)> events, Task done)
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (true)
-            {
-                var finished = WaitQuietly(done, 100);
-                while (events.TryDequeue(out var e))
-                {
-                    // -Verbose shows each host's timeline: where a slow run spends its time.
-                    WriteVerbose($"{clock.Elapsed.TotalSeconds,6:0.00}s {names[e.Index]}: {e.Status}");
-                    WriteProgress(new ProgressRecord(1, activity, $"{names[e.Index]}: {e.Status}") { CurrentOperation = e.Status });
-                    WriteProgress(new ProgressRecord(2 + e.Index, names[e.Index], e.Status) { ParentActivityId = 1 });
-                }
-                if (finished) return;
-            }
-        }
-
-        protected void CompleteProgress(string activity, int hostCount)
-        {
-            for (var i = 0; i < hostCount; i++)
-                WriteProgress(new ProgressRecord(2 + i, "Host", "Done") { ParentActivityId = 1, RecordType = ProgressRecordType.Completed });
-            WriteProgress(new ProgressRecord(1, activity, "Done") { RecordType = ProgressRecordType.Completed });
-        }
-
-        protected void WriteHostFailure(Exception error, object target)
-        {
-            var inner = error is AggregateException agg && agg.InnerExceptions.Count == 1 ? agg.InnerExceptions[0] : error;
-            if (inner is EtcdOpsException eo) WriteFailure(eo, target);
-            else WriteError(new ErrorRecord(inner, ErrorIds.HostOperationFailed, ErrorCategory.NotSpecified, target));
-        }
     }
 }

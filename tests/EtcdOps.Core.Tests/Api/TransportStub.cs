@@ -25,6 +25,6 @@ namespace EtcdOps.Tests.Api
         public virtual Task DefragmentAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
         public virtual Task MoveLeaderAsync(string endpoint, ulong targetId, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
         public virtual Task<EtcdHashKvReply> HashKvAsync(string endpoint, long revision, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-        public virtual Task<string> SnapshotAsync(string endpoint, Stream destination, Action<long>? progress, TimeSpan idleTimeout, CancellationToken cancellation) => throw new NotSupportedException();
+        public virtual Task<EtcdSnapshotStreamInfo> SnapshotAsync(string endpoint, Stream destination, Action<long, long>? progress, TimeSpan idleTimeout, CancellationToken cancellation) => throw new NotSupportedException();
     }
 }

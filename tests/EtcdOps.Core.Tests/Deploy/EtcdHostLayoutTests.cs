@@ -1,3 +1,4 @@
+using System.Linq;
 using Xunit;
 
 namespace EtcdOps.Tests.Deploy
@@ -60,13 +61,13 @@ namespace EtcdOps.Tests.Deploy
         public void UninstallRemovesWhatTheLayoutNamesAndNoSharedDirectory()
         {
             var layout = EtcdHostLayout.Parse(Custom.Replace("/etc/ssl/etcd/", "/etc/ssl/"), "/var/lib/etcd");
-            var script = NodeService.UninstallScript(layout, removeData: true);
-            Assert.Contains("rm -f '/opt/etcd/bin/etcd' '/opt/etcd/bin/etcdctl' '/opt/etcd/bin/etcdutl'", script);
-            Assert.DoesNotContain("rm -rf '/etc/ssl'", script);
-            Assert.Contains("'/etc/ssl/server-key.pem'", script);
-            Assert.Contains("rm -rf '/srv/etcd'", script);
-            Assert.Contains("rm -rf '/srv/etcd-wal'", script);
-            Assert.DoesNotContain("/usr/local/bin", script);
+            var (directories, files) = NodeService.UninstallTargets(layout, removeData: true);
+            Assert.Equal(new[] { "/srv/etcd", "/srv/etcd-wal" }, directories);
+            Assert.Equal(new[] { "/etc/ssl/conf.yml", "/etc/ssl/server.pem", "/etc/ssl/server-key.pem", "/etc/ssl/ca.pem", "/etc/ssl/etcd-1.pem", "/etc/ssl/etcd-1-key.pem" }, files);
+            Assert.Empty(NodeService.UninstallTargets(layout, removeData: false).Directories);
+            var call = Assert.Single(EtcdOps.Tests.Remote.RemoteCall.Parse(NodeService.UninstallCommand(layout, removeData: true)));
+            Assert.Equal(new[] { "etcd", "/etc/systemd/system/etcd.service", "/opt/etcd/bin", "2" }, call.Arguments.Take(4));
+            Assert.DoesNotContain("/usr/local/bin", call.Arguments);
         }
     }
 }

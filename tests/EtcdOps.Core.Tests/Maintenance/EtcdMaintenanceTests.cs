@@ -209,14 +209,14 @@ namespace EtcdOps.Tests.Maintenance
         }
 
         [Fact]
-        public void NoAnsweringVoterIsEtcdNoVoterReachable()
+        public void NoAnsweringVoterIsNoVotingMemberAnswered()
         {
             var cluster = FakeCluster.Three();
             var maintenance = cluster.Maintenance();
             maintenance.Members(everyMember: false);
             foreach (var n in cluster.Nodes) n.Down = true;
             var ex = Fails(() => maintenance.ListAlarms(Long));
-            Assert.Equal(ErrorIds.EtcdNoVoterReachable, ex.ErrorId);
+            Assert.Equal(ErrorIds.NoVotingMemberAnswered, ex.ErrorId);
             Assert.Contains("https://10.0.0.2:2379: connection refused", ex.Message);
         }
 

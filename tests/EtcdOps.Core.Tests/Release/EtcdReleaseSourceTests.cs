@@ -100,7 +100,7 @@ namespace EtcdOps.Tests.Release
         private string[] CachedFiles() =>
             Directory.Exists(_cache.Root) ? Directory.GetFiles(_cache.Root, "*", SearchOption.AllDirectories) : new string[0];
 
-        private Task<EtcdRelease> Get(string? sha = null, bool force = false, ReleaseDownloadProgress? progress = null, CancellationToken token = default)
+        private Task<EtcdRelease> Get(string? sha = null, bool force = false, TransferProgress? progress = null, CancellationToken token = default)
         {
             var source = new EtcdReleaseSource(_mirror);
             return source.GetAsync(V3516, "amd64", Base, sha, _cache, force, progress, token);
@@ -192,7 +192,7 @@ namespace EtcdOps.Tests.Release
         [Fact]
         public async Task DownloadsVerifiesAndCachesThenReusesWithoutRequests()
         {
-            var progress = new ReleaseDownloadProgress();
+            var progress = new TransferProgress();
             var first = await Get(progress: progress);
             Assert.False(first.FromCache);
             Assert.Equal(_sha, first.Sha256);
@@ -284,7 +284,7 @@ namespace EtcdOps.Tests.Release
             _mirror.Respond = path => path == ArchivePathOnMirror
                 ? new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new StallingStream()) }
                 : null;
-            var progress = new ReleaseDownloadProgress();
+            var progress = new TransferProgress();
             using (var cts = new CancellationTokenSource())
             {
                 var download = Get(progress: progress, token: cts.Token);

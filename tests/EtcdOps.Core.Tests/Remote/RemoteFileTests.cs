@@ -49,15 +49,44 @@ namespace EtcdOps.Tests.Remote
         }
 
         [UnixFact]
-        public async Task RunsHooksForChangedFilesAndReportsOtherChanges()
+        public async Task RunsCommandsBeforeAndAfterInTheSameRoundTripAndReportsTheirChanges()
         {
-            var unit = File("etcd.service", Encoding.ASCII.GetBytes("[Unit]\n"), "0644");
-            var hooks = new System.Collections.Generic.Dictionary<string, string> { [unit.Path] = "reload=1" };
-            const string epilogue = "[ -z \"$reload\" ] || echo 'changed: reloaded'\n";
-            var first = await RemoteFiles.EnsureAsync(_host, new[] { unit }, CancellationToken.None, "reload=\n", epilogue, hooks);
-            Assert.Equal(new[] { "reloaded" }, first.Other);
-            var second = await RemoteFiles.EnsureAsync(_host, new[] { unit }, CancellationToken.None, "reload=\n", epilogue, hooks);
+            using var sandbox = new ScriptSandbox();
+            sandbox.Fake("systemctl", $"case $1 in is-enabled) [ -f '{sandbox.Path("enabled")}' ] ;; enable) touch '{sandbox.Path("enabled")}' ;; esac");
+            var unit = new RemoteFile(sandbox.Path("etcd.service"), Encoding.ASCII.GetBytes("[Unit]\n"), "0644", User, Group);
+            var dir = sandbox.Path("data");
+            var before = RemoteScript.PrepareAccount.Command(User, Group, "1501", "1501", dir, dir);
+            var after = RemoteScript.EnableService.Command("etcd", "reload");
+
+            var first = await RemoteFiles.EnsureAsync(sandbox.Shell, new[] { unit }, CancellationToken.None, before, after);
+            Assert.Single(sandbox.Shell.Commands);
+            Assert.Equal(new[] { "directory " + dir, "service enabled" }, first.Other);
+            Assert.Equal(unit.Path, Assert.Single(first.Files).Path);
+            Assert.Equal("700", Run($"stat -c %a '{dir}'").Trim());
+
+            var second = await RemoteFiles.EnsureAsync(sandbox.Shell, new[] { unit }, CancellationToken.None, before, RemoteScript.EnableService.Command("etcd", "no-reload"));
             Assert.Empty(second.Other);
+            Assert.Empty(second.Files);
+            Assert.Equal(new[] { "systemctl [daemon-reload]", "systemctl [is-enabled] [--quiet] [etcd]", "systemctl [enable] [--quiet] [etcd]", "systemctl [is-enabled] [--quiet] [etcd]" }, sandbox.Calls);
+        }
+
+        [UnixFact]
+        public async Task AFailingCommandBeforeStopsTheRoundTripBeforeAnyFileIsWritten()
+        {
+            var file = File("x.pem", Encoding.ASCII.GetBytes("0123456789"));
+            var ex = await Assert.ThrowsAsync<EtcdOpsException>(() => RemoteFiles.EnsureAsync(_host, new[] { file }, CancellationToken.None, RemoteScript.ServiceAction.Command("reload", "etcd")));
+            Assert.Contains("etcdops-service-action: unknown action 'reload'", ex.Message);
+            Assert.False(System.IO.File.Exists(file.Path));
+        }
+
+        [UnixFact]
+        public async Task PathsWithSpacesAndQuotesArriveWhole()
+        {
+            var file = File("it's a dir/$(touch pwned) \"x\".pem", Encoding.ASCII.GetBytes("x"));
+            var changed = await RemoteFiles.EnsureAsync(_host, new[] { file }, CancellationToken.None);
+            Assert.Equal(file.Path, Assert.Single(changed.Files).Path);
+            Assert.Equal("x", System.IO.File.ReadAllText(file.Path));
+            Assert.False(System.IO.File.Exists(Path.Combine(_dir, "it's a dir", "pwned")));
         }
 
         [UnixFact]
@@ -66,7 +95,7 @@ namespace EtcdOps.Tests.Remote
             var key = Encoding.ASCII.GetBytes("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----\n");
             var conf = File("conf.yml", Encoding.ASCII.GetBytes("initial-cluster-state: new\n"));
             await RemoteFiles.EnsureAsync(_host, new[] { File("k.pem", key), conf }, CancellationToken.None);
-            Assert.All(_host.Scripts, s => Assert.DoesNotContain("BEGIN", s));
+            Assert.All(_host.Commands, s => Assert.DoesNotContain("BEGIN", s));
             Assert.Equal(key, System.IO.File.ReadAllBytes(Path.Combine(_dir, "k.pem")));
 
             Run($"touch -d '2020-01-01 00:00:00' '{conf.Path}'");
@@ -87,10 +116,6 @@ namespace EtcdOps.Tests.Remote
             Assert.Empty(Directory.GetFiles(_dir, ".etcdops.*", SearchOption.AllDirectories));
         }
 
-        [Fact]
-        public void QuoteSurvivesSingleQuotes() =>
-            Assert.Equal("'it'\\''s'", RemoteHostExtensions.Quote("it's"));
-
         private static string Run(string command)
         {
             var psi = new ProcessStartInfo("/bin/sh", "-c \"" + command.Replace("\"", "\\\"") + "\"") { RedirectStandardOutput = true, UseShellExecute = false };
@@ -98,33 +123,6 @@ namespace EtcdOps.Tests.Remote
             var output = p.StandardOutput.ReadToEnd();
             p.WaitForExit();
             return output;
-        }
-
-        private sealed class LocalShell : IRemoteHost
-        {
-            public string Name => "local shell";
-            public System.Collections.Generic.List<string> Scripts { get; } = new System.Collections.Generic.List<string>();
-
-            /// <summary>Send only this many bytes of the input (a transfer cut short).</summary>
-            public int? Truncate { get; set; }
-
-            public async Task<RemoteResult> RunAsync(string script, byte[]? input, CancellationToken cancellation)
-            {
-                Scripts.Add(script);
-                if (input != null && Truncate is int n) input = input.Take(n).ToArray();
-                var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                psi.ArgumentList.Add("-c");
-                psi.ArgumentList.Add(script);
-                using var p = Process.Start(psi)!;
-                if (input != null) await p.StandardInput.BaseStream.WriteAsync(input, cancellation);
-                p.StandardInput.Close();
-                var output = p.StandardOutput.ReadToEndAsync();
-                var error = p.StandardError.ReadToEndAsync();
-                await p.WaitForExitAsync(cancellation);
-                return new RemoteResult(p.ExitCode, await output, await error);
-            }
-
-            public void Dispose() { }
         }
     }
 }

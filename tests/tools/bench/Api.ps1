@@ -32,6 +32,27 @@ try {
             }
         }
     }
+    # Snapshot of a ~32 MB database: in-process over gRPC next to etcdctl snapshot save, same member.
+    $ctl = Get-EtcdBinary -Version 3.5.16 -Name etcdctl
+    $blob = Join-Path $WorkDir 'blob.bin'
+    [IO.File]::WriteAllBytes($blob, [byte[]]::new(1MB))
+    foreach ($i in 1..32) {
+        & bash -c "'$ctl' --endpoints=$($local.Endpoints[0]) --cacert=$pki/ca.pem --cert=$pki/client.pem --key=$pki/client-key.pem put blob/$i < '$blob'" | Out-Null
+    }
+    $snapDir = Join-Path $WorkDir 'snapshots'
+    New-Item -ItemType Directory $snapDir -Force | Out-Null
+    $ours = Measure-ApiMedian { Save-EtcdSnapshot -Endpoint $local.Endpoints[1] @tls -Path (Join-Path $snapDir 'ours.db') -Force } -Runs 5
+    $theirs = Measure-ApiMedian {
+        Remove-Item (Join-Path $snapDir 'ctl.db') -ErrorAction SilentlyContinue
+        Invoke-Etcdctl -Cluster $local -Endpoints $local.Endpoints[1] -Arguments @('snapshot', 'save', (Join-Path $snapDir 'ctl.db'))
+    } -Runs 5
+    [pscustomobject]@{
+        Area        = 'Api'
+        Case        = "Save-EtcdSnapshot, $([math]::Round((Get-Item (Join-Path $snapDir 'ours.db')).Length / 1MB)) MB"
+        'Median ms' = [math]::Round($ours, 1)
+        Target      = ''
+        Comparison  = "etcdctl snapshot save $([math]::Round($theirs, 1)) ms"
+    }
 }
 finally { Stop-LocalEtcdCluster $local }
 

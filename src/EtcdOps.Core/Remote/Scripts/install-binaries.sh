@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs etcd, etcdctl and etcdutl from an etcd release archive (.tar.gz) read on stdin.
+# Arguments: BIN_DIR VERSION TEMP_PARENT
+#   VERSION is what the installed etcd --version must say; TEMP_PARENT holds the unpacked archive meanwhile.
+# The archive was verified against SHA256SUMS on the workstation (SSH protects it in transit) and streams
+# straight into tar. Each binary is swapped in by rename, so a running etcd keeps its old inode until it
+# restarts. The final version check proves the right binaries arrived whole.
+set -eu
+bin=$1 version=$2
+tmp=$(mktemp -d "$3/etcdops.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP PIPE
+mkdir "$tmp/x" && tar -xzf - -C "$tmp/x" --strip-components=1
+mkdir -p "$bin"
+for b in etcd etcdctl etcdutl; do
+  [ -f "$tmp/x/$b" ] || continue
+  install -m 0755 -o root -g root "$tmp/x/$b" "$bin/.$b.etcdops-new"
+  mv -f "$bin/.$b.etcdops-new" "$bin/$b"
+done
+v=$("$bin/etcd" --version | sed -n 's/^etcd Version: //p')
+[ "$v" = "$version" ] || { echo "etcd --version says '$v', expected $version" >&2; exit 1; }

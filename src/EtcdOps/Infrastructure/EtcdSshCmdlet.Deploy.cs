@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Text;
+using System.Threading.Tasks;
+
+namespace EtcdOps.Commands
+{
+    /// <summary>What Install-EtcdNode and Add-EtcdMember share: checking configs before any host, the release, the install specs.</summary>
+    public abstract partial class EtcdSshCmdlet
+    {
+        /// <summary>Runs installer work off the pipeline thread while its progress is written here.</summary>
+        private protected T Run<T>(string activity, IReadOnlyList<string> names, ConcurrentQueue<(int Index, string Status)> events, Func<Task<T>> work)
+        {
+            var run = Task.Run(work);
+            try
+            {
+                PumpProgress(activity, names, events, run);
+                return run.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+            finally { CompleteProgress(activity, names.Count); }
+        }
+
+        /// <summary>Everything etcd would refuse, and every broken certificate, stops the run before a host is touched.</summary>
+        private protected void Preflight(EtcdCluster cluster, IReadOnlyList<EtcdNodeConfig> configs, EtcdCertificateSet certificates)
+        {
+            var findings = EtcdConfigValidator.Validate(configs).Concat(CertificateSetValidator.Test(certificates, cluster)).ToList();
+            foreach (var w in findings.Where(f => f.Is(FindingSeverity.Warning))) WriteWarning($"{w.Target}: {w.Message}");
+            var errors = findings.Where(f => f.Is(FindingSeverity.Error)).ToList();
+            foreach (var c in configs)
+                foreach (var f in c.Files.Where(f => !File.Exists(f.LocalPath)))
+                    errors.Add(new EtcdFinding { Severity = nameof(FindingSeverity.Error), Rule = ErrorIds.FileMissing, Target = c.Member.Name, Key = f.RemotePath, Message = $"{f.LocalPath} does not exist." });
+            if (errors.Count == 0) return;
+            var text = new StringBuilder($"Cluster '{cluster.Name}' did not pass the pre-flight checks; no host was touched:");
+            foreach (var e in errors) text.Append($"\n  [{e.Rule}] {e.Target}: {e.Message}");
+            throw new EtcdOpsException(ErrorIds.PreflightFailed, FailureKind.InvalidData, text.ToString(), cluster);
+        }
+
+        private protected EtcdRelease ResolveRelease(EtcdCluster cluster, string architecture, EtcdRelease? release, string? releaseBaseUrl)
+        {
+            var version = EtcdVersion.Parse(cluster.Version);
+            if (release != null)
+            {
+                if (release.Version.TrimStart('v') != version.ToString())
+                    throw new EtcdOpsException(ErrorIds.ReleaseVersionMismatch, FailureKind.InvalidArgument,
+                        $"-Release is etcd {release.Version} but cluster '{cluster.Name}' is etcd {version}. Pass the matching release or change the cluster's Version.", release);
+                if (release.Architecture != architecture)
+                    throw new EtcdOpsException(ErrorIds.ReleaseArchitectureMismatch, FailureKind.InvalidArgument,
+                        $"-Release is linux-{release.Architecture} but hosts of cluster '{cluster.Name}' are {architecture}. Omit -Release to get each host's archive, or pass the {architecture} one (Save-EtcdRelease -Architecture {architecture}).", release);
+                return release;
+            }
+            using var source = new EtcdReleaseSource();
+            try
+            {
+                return WithTransferProgress($"Getting etcd v{version} (linux-{architecture})", EtcdReleaseSource.VersionUrl(releaseBaseUrl, version).ToString(),
+                    progress => source.GetAsync(version, architecture, releaseBaseUrl, null, new EtcdReleaseCache(), false, progress, Cancellation));
+            }
+            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+        }
+
+        private protected static NodeInstallSpec BuildSpec(EtcdCluster cluster, EtcdNodeConfig config, string version)
+        {
+            var spec = new NodeInstallSpec(cluster, config.Member, config.Layout)
+            {
+                // Deploy exactly the text the pre-flight checked; only the state line differs between the two.
+                ConfigNew = Encoding.UTF8.GetBytes(config.WithInitialClusterState(EtcdConfigOptions.StateNew).Yaml),
+                ConfigExisting = Encoding.UTF8.GetBytes(config.WithInitialClusterState(EtcdConfigOptions.StateExisting).Yaml),
+                ReleaseVersion = version,
+                TrustedCaPath = NullIfEmpty(config.Settings.PeerTransportSecurity.TrustedCaFile) ?? NullIfEmpty(config.Settings.ClientTransportSecurity.TrustedCaFile),
+            };
+            foreach (var f in config.Files)
+                spec.Files.Add(new RemoteFile(f.RemotePath, File.ReadAllBytes(f.LocalPath), f.IsPrivateKey ? "0600" : "0644", "etcd", "etcd"));
+            spec.Files.Add(new RemoteFile(config.UnitPath, Encoding.UTF8.GetBytes(config.SystemdUnit), "0644"));
+            return spec;
+        }
+
+        private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+    }
+}

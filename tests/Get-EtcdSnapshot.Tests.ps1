@@ -1,0 +1,89 @@
+BeforeAll {
+    . "$PSScriptRoot/common.ps1"
+    $dir = New-TestDirectory
+
+    # etcd's layout, made by hand: the data (a multiple of 512 bytes) and its SHA-256 as the last 32 bytes.
+    function New-SnapshotLikeFile([string] $Name, [int] $Pages = 8) {
+        $data = [byte[]]::new(512 * $Pages)
+        [Random]::new($Pages).NextBytes($data)
+        $hash = [Security.Cryptography.SHA256]::HashData($data)
+        $path = Join-Path $dir $Name
+        [IO.File]::WriteAllBytes($path, [byte[]]($data + $hash))
+        $path
+    }
+    function Get-Sha256([string] $Path) { ((& sha256sum $Path) -split ' ')[0] }
+}
+
+AfterAll { Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue }
+
+Describe 'Get-EtcdSnapshot' {
+    It 'finds a whole file valid and reports the SHA-256 sha256sum prints' {
+        $path = New-SnapshotLikeFile 'whole.db'
+        $s = Get-EtcdSnapshot $path
+        $s.IsValid | Should -BeTrue
+        $s.Problem | Should -BeNullOrEmpty
+        $s.Sha256 | Should -Be (Get-Sha256 $path)
+        $s.Size | Should -Be (512 * 8 + 32)
+        $s.MetadataPath | Should -BeNullOrEmpty
+    }
+
+    It 'finds a file cut short, with a warning naming it' {
+        $path = New-SnapshotLikeFile 'short.db'
+        $bytes = [IO.File]::ReadAllBytes($path)
+        [IO.File]::WriteAllBytes($path, $bytes[0..($bytes.Length - 101)])
+        $s = Get-EtcdSnapshot $path -WarningVariable warned -WarningAction SilentlyContinue
+        $s.IsValid | Should -BeFalse
+        $s.Problem | Should -BeLike '*cut short*'
+        $warned | Should -BeLike "*short.db*"
+    }
+
+    It 'finds a changed byte by etcd''s trailer hash' {
+        $path = New-SnapshotLikeFile 'flipped.db'
+        $bytes = [IO.File]::ReadAllBytes($path)
+        $bytes[700] = $bytes[700] -bxor 0xff
+        [IO.File]::WriteAllBytes($path, $bytes)
+        $s = Get-EtcdSnapshot $path -WarningAction SilentlyContinue
+        $s.IsValid | Should -BeFalse
+        $s.Problem | Should -BeLike '*trailer does not match*'
+    }
+
+    It 'reads the metadata beside the file and checks the file against it' {
+        $path = New-SnapshotLikeFile 'meta.db'
+        @{ Size = 512 * 8 + 32; Sha256 = (Get-Sha256 $path); Revision = 42; ClusterID = 'c1'; MemberID = 'm1'; Endpoint = 'https://10.0.0.1:2379'; EtcdVersion = '3.5.16'; Created = '2026-12-01T10:00:00Z' } |
+            ConvertTo-Json | Set-Content "$path.json"
+        $s = Get-EtcdSnapshot $path
+        $s.IsValid | Should -BeTrue
+        $s.Revision | Should -Be 42
+        $s.EtcdVersion | Should -Be '3.5.16'
+        $s.Created | Should -Be ([datetime]::new(2026, 12, 1, 10, 0, 0, [DateTimeKind]::Utc))
+        $s.MetadataPath | Should -Be "$path.json"
+
+        # A valid file that is not the one the metadata describes.
+        @{ Size = 512 * 8 + 32; Sha256 = ('0' * 64); Revision = 42 } | ConvertTo-Json | Set-Content "$path.json"
+        $s = Get-EtcdSnapshot $path -WarningAction SilentlyContinue
+        $s.IsValid | Should -BeFalse
+        $s.Problem | Should -BeLike '*changed after it was saved*'
+    }
+
+    It 'lists the .db files of a folder in name order and ignores the rest' {
+        $folder = Join-Path $dir 'folder'
+        New-Item -ItemType Directory $folder | Out-Null
+        foreach ($n in 'b.db', 'a.db') { Move-Item (New-SnapshotLikeFile $n 2) $folder }
+        Set-Content (Join-Path $folder 'notes.txt') 'x'
+        Set-Content (Join-Path $folder 'c.db.part') 'x'
+        (Get-EtcdSnapshot $folder | ForEach-Object { Split-Path $_.Path -Leaf }) | Should -Be @('a.db', 'b.db')
+    }
+
+    It 'writes an error for a path that does not exist and goes on with the others' {
+        $path = New-SnapshotLikeFile 'after.db'
+        $rows = Get-EtcdSnapshot (Join-Path $dir 'missing.db'), $path -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidSnapshotPath,*'
+        @($rows).Count | Should -Be 1
+    }
+
+    It 'takes objects with a Path property from the pipeline' {
+        $path = New-SnapshotLikeFile 'piped.db'
+        ([pscustomobject]@{ Path = $path } | Get-EtcdSnapshot).IsValid | Should -BeTrue
+    }
+}
