@@ -15,6 +15,7 @@
         'Formats/Api.format.ps1xml'
         'Formats/Node.format.ps1xml'
         'Formats/Release.format.ps1xml'
+        'Formats/Maintenance.format.ps1xml'
     )
     FunctionsToExport    = @()
     CmdletsToExport      = @(
@@ -35,6 +36,12 @@
         'Test-EtcdEndpointHealth'
         'Wait-EtcdCluster'
         'Get-EtcdctlEnvironment'
+        'Get-EtcdAlarm'
+        'Clear-EtcdAlarm'
+        'Invoke-EtcdCompaction'
+        'Invoke-EtcdDefragmentation'
+        'Move-EtcdLeader'
+        'Test-EtcdConsistency'
         'Save-EtcdRelease'
         'Install-EtcdNode'
         'Add-EtcdMember'

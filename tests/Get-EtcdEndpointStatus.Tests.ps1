@@ -64,7 +64,7 @@ Describe 'Get-EtcdEndpointStatus' {
         $before = Get-CtlSize
         $table = Get-EtcdEndpointStatus -Endpoint $local.Endpoints[0] @tls | Format-Table | Out-String -Width 250
         $after = Get-CtlSize
-        foreach ($column in 'ENDPOINT', 'ID', 'VERSION', 'DB SIZE', 'IS LEADER', 'IS LEARNER', 'RAFT TERM', 'RAFT INDEX', 'RAFT APPLIED INDEX', 'ERRORS') {
+        foreach ($column in 'ENDPOINT', 'ID', 'VERSION', 'DB SIZE', 'DB SIZE IN USE', 'IS LEADER', 'IS LEARNER', 'RAFT TERM', 'RAFT INDEX', 'RAFT APPLIED INDEX', 'ERRORS') {
             $table | Should -Match ([regex]::Escape($column))
         }
         $before | Should -Match '^\d+(\.\d)? [kMG]?B$'

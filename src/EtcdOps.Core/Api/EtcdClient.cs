@@ -96,7 +96,12 @@ namespace EtcdOps.Api
             }
         }
 
-        internal async Task<EndpointResult<EtcdEndpointHealth>> GetHealthAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation)
+        /// <summary>
+        /// Health as etcdctl decides it. <paramref name="tolerated"/> names alarms that do not count here (defragmentation
+        /// is how a NOSPACE alarm is answered, so it must not refuse because of one).
+        /// </summary>
+        internal async Task<EndpointResult<EtcdEndpointHealth>> GetHealthAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation,
+            Func<EtcdAlarmEntry, bool>? tolerated = null)
         {
             var row = new EtcdEndpointHealth { Endpoint = endpoint };
             var clock = Stopwatch.StartNew();
@@ -125,7 +130,8 @@ namespace EtcdOps.Api
                 string? problem;
                 try
                 {
-                    problem = AlarmProblem(await alarms.ConfigureAwait(false));
+                    var active = await alarms.ConfigureAwait(false);
+                    problem = AlarmProblem(tolerated == null ? active : active.Where(a => !tolerated(a)).ToList());
                 }
                 catch (EtcdRefusedException refused)
                 {

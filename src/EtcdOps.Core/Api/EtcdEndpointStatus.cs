@@ -46,6 +46,9 @@ namespace EtcdOps.Api
         /// <summary>DbSize the way etcdctl's table prints it (go-humanize, SI units: "20 kB").</summary>
         public string FormatDbSize() => Error != null ? "" : ByteSize.Humanize(DbSize);
 
+        /// <summary>DbSizeInUse humanized like <see cref="FormatDbSize"/>.</summary>
+        public string FormatDbSizeInUse() => Error != null ? "" : ByteSize.Humanize(DbSizeInUse);
+
         public override string ToString() => Error == null ? $"{Endpoint} ({ID}, leader: {IsLeader})" : $"{Endpoint} (error)";
     }
 

@@ -61,7 +61,7 @@ namespace EtcdOps.Common
         /// <summary>A -Member hashtable or object has a key other than Name, Address, SshHost, SshPort, SshUser.</summary>
         public const string UnknownMemberKey = nameof(UnknownMemberKey);
 
-        /// <summary>A -Member name given to a host cmdlet is not a member of the cluster.</summary>
+        /// <summary>A -Member name (or Move-EtcdLeader's -To) is not a member of the cluster.</summary>
         public const string UnknownMember = nameof(UnknownMember);
 
         /// <summary>The inventory file to import does not exist.</summary>
@@ -281,7 +281,7 @@ namespace EtcdOps.Common
         /// <summary>Stopping or uninstalling the members asked for would lose quorum.</summary>
         public const string QuorumWouldBeLost = nameof(QuorumWouldBeLost);
 
-        /// <summary>A rolling restart stopped because the cluster was not healthy.</summary>
+        /// <summary>A rolling restart or a defragmentation stopped or did not start, or a membership change changed nothing, because the cluster was not healthy.</summary>
         public const string ClusterUnhealthy = nameof(ClusterUnhealthy);
 
         // ---- The etcd API (Get-EtcdMember, Get-EtcdEndpointStatus, Test-EtcdEndpointHealth, Wait-EtcdCluster) ----
@@ -351,6 +351,20 @@ namespace EtcdOps.Common
 
         /// <summary>The cluster did not become ready in time.</summary>
         public const string EtcdClusterNotReady = nameof(EtcdClusterNotReady);
+
+        // ---- Maintenance (Get-, Clear-EtcdAlarm, Invoke-EtcdCompaction, Invoke-EtcdDefragmentation, Move-EtcdLeader, Test-EtcdConsistency) ----
+
+        /// <summary>The revision to compact to is ahead of the cluster's current revision.</summary>
+        public const string EtcdRevisionOutOfRange = nameof(EtcdRevisionOutOfRange);
+
+        /// <summary>The member to move leadership to is a learner or does not answer.</summary>
+        public const string EtcdLeaderTargetInvalid = nameof(EtcdLeaderTargetInvalid);
+
+        /// <summary>There is no leader to hand leadership over from, or it does not answer.</summary>
+        public const string EtcdNoLeader = nameof(EtcdNoLeader);
+
+        /// <summary>The voting members' hashes differ at one revision.</summary>
+        public const string EtcdHashMismatch = nameof(EtcdHashMismatch);
 
         // ---- Finding rules: certificate sets (Test-EtcdCertificateSet, Install-EtcdNode's pre-flight) ----
 
@@ -573,7 +587,7 @@ namespace EtcdOps.Common
 
         // ---- Membership (Add-EtcdMember, Remove-EtcdMember, Install-EtcdNode on a running cluster) ----
 
-        /// <summary>No voting member of the cluster answered a membership request (member list, add, promote, remove).</summary>
+        /// <summary>No voting member of the cluster answered a membership request (member list, add, promote, remove) or a maintenance request.</summary>
         public const string NoVotingMemberAnswered = nameof(NoVotingMemberAnswered);
 
         /// <summary>A learner did not catch up with the leader in time, so it was not promoted.</summary>

@@ -104,6 +104,44 @@ namespace EtcdOps.Commands
             }
         }
 
+        /// <summary>
+        /// Runs <paramref name="body"/> with the maintenance operations of this call's connection (member list and status
+        /// requests each within <paramref name="requestTimeout"/>). EtcdOps failures stop the call; Ctrl+C ends it quietly.
+        /// </summary>
+        private protected void RunMaintenance(TimeSpan requestTimeout, Action<EtcdMaintenance> body)
+        {
+            var maintenance = new EtcdMaintenance(CreateClient(ResolveConnection(requestTimeout)), Cancellation);
+            try
+            {
+                body(maintenance);
+            }
+            catch (EtcdOpsException ex)
+            {
+                ThrowFailure(ex);
+            }
+            catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+            {
+                // Ctrl+C: PowerShell stops the pipeline.
+            }
+        }
+
+        /// <summary>Shows <paramref name="status"/> while <paramref name="body"/> runs (one long request); a Completed record always follows.</summary>
+        private protected T WithProgress<T>(string activity, string status, Func<T> body)
+        {
+            var progress = new ProgressRecord(1, activity, status);
+            WriteProgress(progress);
+            try
+            {
+                return body();
+            }
+            finally
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                try { WriteProgress(progress); }
+                catch (PipelineStoppedException) { }
+            }
+        }
+
         protected static TimeSpan Seconds(double seconds) => TimeSpan.FromTicks((long)(seconds * TimeSpan.TicksPerSecond));
     }
 }

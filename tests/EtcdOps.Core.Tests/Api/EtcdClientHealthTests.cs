@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -13,34 +12,19 @@ namespace EtcdOps.Tests.Api
     {
         private const string Endpoint = "https://127.0.5.1:2379";
 
-        private sealed class FakeTransport : IEtcdTransport
+        private sealed class FakeTransport : TransportStub
         {
             public Func<EtcdRangeRequest, EtcdRangeReply> Range = _ => new EtcdRangeReply();
             public Func<IReadOnlyList<EtcdAlarmEntry>> Alarms = () => new EtcdAlarmEntry[0];
             public List<EtcdRangeRequest> Reads { get; } = new List<EtcdRangeRequest>();
-            public string Name => "fake";
-            public Task<EtcdRangeReply> RangeAsync(string endpoint, EtcdRangeRequest request, TimeSpan timeout, CancellationToken cancellation)
+            public override Task<EtcdRangeReply> RangeAsync(string endpoint, EtcdRangeRequest request, TimeSpan timeout, CancellationToken cancellation)
             {
                 Reads.Add(request);
                 // Like the real transports (async methods), a failure arrives in the task, not as a throw.
                 try { return Task.FromResult(Range(request)); }
                 catch (Exception ex) { return Task.FromException<EtcdRangeReply>(ex); }
             }
-            public Task<IReadOnlyList<EtcdAlarmEntry>> AlarmsAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) => Task.FromResult(Alarms());
-            public Task<EtcdEndpointStatus> StatusAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task<EtcdMemberListReply> MemberListAsync(string endpoint, bool linearizable, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task<EtcdMemberAddReply> MemberAddAsync(string endpoint, IReadOnlyList<string> peerUrls, bool isLearner, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task<EtcdMemberListReply> MemberPromoteAsync(string endpoint, ulong memberId, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task<EtcdMemberListReply> MemberRemoveAsync(string endpoint, ulong memberId, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task<EtcdMemberListReply> MemberUpdateAsync(string endpoint, ulong memberId, IReadOnlyList<string> peerUrls, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task<long> PutAsync(string endpoint, byte[] key, byte[] value, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task<long> DeleteRangeAsync(string endpoint, byte[] key, byte[]? rangeEnd, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task<IReadOnlyList<EtcdAlarmEntry>> DeactivateAlarmAsync(string endpoint, EtcdAlarmEntry alarm, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task CompactAsync(string endpoint, long revision, bool physical, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task DefragmentAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task MoveLeaderAsync(string endpoint, ulong targetId, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task<EtcdHashKvReply> HashKvAsync(string endpoint, long revision, TimeSpan timeout, CancellationToken cancellation) => throw new NotSupportedException();
-            public Task<EtcdSnapshotStreamInfo> SnapshotAsync(string endpoint, Stream destination, Action<long, long>? progress, TimeSpan idleTimeout, CancellationToken cancellation) => throw new NotSupportedException();
+            public override Task<IReadOnlyList<EtcdAlarmEntry>> AlarmsAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) => Task.FromResult(Alarms());
         }
 
         private static EtcdEndpointHealth Health(FakeTransport transport)
