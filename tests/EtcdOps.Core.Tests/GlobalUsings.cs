@@ -5,6 +5,7 @@ global using EtcdOps.Common;
 global using EtcdOps.Config;
 global using EtcdOps.Deploy;
 global using EtcdOps.Findings;
+global using EtcdOps.Maintenance;
 global using EtcdOps.Pki;
 global using EtcdOps.Release;
 global using EtcdOps.Remote;

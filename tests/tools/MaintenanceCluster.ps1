@@ -20,7 +20,7 @@ function Start-MaintenanceTestCluster {
     $members = @($all | Select-Object -First $Count | ForEach-Object { @{ Name = $_.Name; Address = $_.Address; Arguments = $Arguments } })
     $local = Start-LocalEtcdCluster -Version $Version -CertificateDirectory $pki -Member $members
     $cluster = New-EtcdCluster -Name "maint$First" -Version $Version -Member @($members | ForEach-Object { @{ Name = $_.Name; Address = $_.Address } })
-    $setType = $cluster.GetType().Assembly.GetType('EtcdOps.EtcdCertificateSet')
+    $setType = $cluster.GetType().Assembly.GetType('EtcdOps.Pki.EtcdCertificateSet')
     [pscustomobject]@{
         Pki     = $pki
         Local   = $local

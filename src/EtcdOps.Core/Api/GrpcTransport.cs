@@ -38,7 +38,7 @@ namespace EtcdOps.Api
         public Task<EtcdEndpointStatus> StatusAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) =>
             Call(endpoint, "status", timeout, cancellation, async options =>
             {
-                var reply = await new Maintenance.MaintenanceClient(Channel(endpoint)).StatusAsync(new StatusRequest(), options).ResponseAsync.ConfigureAwait(false);
+                var reply = await new Etcdserverpb.Maintenance.MaintenanceClient(Channel(endpoint)).StatusAsync(new StatusRequest(), options).ResponseAsync.ConfigureAwait(false);
                 var memberId = reply.Header?.MemberId ?? 0;
                 return new EtcdEndpointStatus
                 {
@@ -321,7 +321,7 @@ namespace EtcdOps.Api
             IsLearner = member.IsLearner,
         };
 
-        private Maintenance.MaintenanceClient Maintenance(string endpoint) => new Maintenance.MaintenanceClient(Channel(endpoint));
+        private Etcdserverpb.Maintenance.MaintenanceClient Maintenance(string endpoint) => new Etcdserverpb.Maintenance.MaintenanceClient(Channel(endpoint));
         private Etcdserverpb.Cluster.ClusterClient Cluster(string endpoint) => new Etcdserverpb.Cluster.ClusterClient(Channel(endpoint));
         private KV.KVClient Kv(string endpoint) => new KV.KVClient(Channel(endpoint));
 

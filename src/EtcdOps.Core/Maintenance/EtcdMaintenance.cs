@@ -6,7 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Maintenance
 {
     /// <summary>
     /// Day-2 maintenance over etcd's v3 API: alarms, compaction, defragmentation, leader moves and hash checks. It

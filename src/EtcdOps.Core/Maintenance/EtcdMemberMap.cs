@@ -4,7 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace EtcdOps
+namespace EtcdOps.Maintenance
 {
     /// <summary>One member of the cluster as maintenance sees it: from the member list, with the endpoint to reach it and its status.</summary>
     internal sealed class MaintenanceMember

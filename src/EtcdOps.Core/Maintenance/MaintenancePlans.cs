@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 
-namespace EtcdOps
+namespace EtcdOps.Maintenance
 {
     /// <summary>Which revision to compact to, and through which voting member.</summary>
     internal sealed class CompactionPlan

@@ -1,6 +1,6 @@
 using System;
 
-namespace EtcdOps
+namespace EtcdOps.Maintenance
 {
     /// <summary>One active alarm of one member, as <c>etcdctl alarm list</c> shows it (the ID in hex, as etcdctl's tables print IDs).</summary>
     public sealed class EtcdAlarm
