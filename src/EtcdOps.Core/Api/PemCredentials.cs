@@ -1,59 +1,34 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.OpenSsl;
 using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.Security;
-using X509Certificate = Org.BouncyCastle.X509.X509Certificate;
 
 namespace EtcdOps.Api
 {
     /// <summary>
-    /// Reads the PEM files etcdctl takes (--cacert, --cert, --key) into .NET certificates. netstandard2.0 cannot
-    /// read PEM keys, so BouncyCastle parses the key (RSA or EC; PKCS#1, SEC1 or PKCS#8) and an in-memory
-    /// PKCS#12 carries certificate and key into an <see cref="X509Certificate2"/>. Nothing touches the disk.
+    /// The PEM files etcdctl takes (--cacert, --cert, --key) as .NET certificates for a TLS handshake. The files are
+    /// read by the PKI's one PEM reader (<see cref="PkiCrypto"/>: the same faults give the same error IDs everywhere);
+    /// netstandard2.0 cannot build a certificate with a PEM key, so an in-memory PKCS#12 carries certificate and key
+    /// into an <see cref="X509Certificate2"/>. Nothing touches the disk.
     /// </summary>
     internal static class PemCredentials
     {
         /// <summary>Every certificate in a PEM (or DER) file: a CA file may hold a bundle.</summary>
-        public static List<X509Certificate2> LoadCertificates(string path, string what)
-        {
-            var bytes = ReadFile(path, what);
-            var result = new List<X509Certificate2>();
-            try
-            {
-                var text = Encoding.ASCII.GetString(bytes);
-                if (text.Contains("-----BEGIN"))
-                {
-                    using var reader = new PemReader(new StringReader(text));
-                    object item;
-                    while ((item = reader.ReadObject()) != null)
-                        if (item is X509Certificate bc) result.Add(new X509Certificate2(bc.GetEncoded()));
-                }
-                else
-                {
-                    result.Add(new X509Certificate2(bytes));
-                }
-            }
-            catch (Exception ex) when (!(ex is EtcdOpsException))
-            {
-                throw Invalid(path, what, $"it cannot be read as a PEM certificate ({ex.Message})", ex);
-            }
-            if (result.Count == 0) throw Invalid(path, what, "it holds no CERTIFICATE block", null);
-            return result;
-        }
+        public static List<X509Certificate2> LoadCertificates(string path, string what) =>
+            Read(path, what, () => PkiCrypto.ReadCertificates(path)).Select(c => new X509Certificate2(c.GetEncoded())).ToList();
 
         /// <summary>The client certificate with its private key, ready for a TLS handshake.</summary>
         public static X509Certificate2 LoadClientCertificate(string certPath, string keyPath)
         {
-            var certificates = ReadBouncyCertificates(certPath);
-            var key = ReadPrivateKey(keyPath);
+            var certificates = Read(certPath, "client certificate", () => PkiCrypto.ReadCertificates(certPath));
+            var key = Read(keyPath, "client key", () => PkiCrypto.ReadPrivateKey(keyPath));
             if (!KeyMatches(key, certificates[0].GetPublicKey()))
                 throw new EtcdOpsException(ErrorIds.ClientKeyMismatch, FailureKind.InvalidArgument,
                     $"The key in '{keyPath}' does not belong to the certificate in '{certPath}'. Give the key file that was issued with this certificate (etcdctl --cert/--key pair).",
@@ -85,47 +60,24 @@ namespace EtcdOps.Api
         // Linux: the key stays in memory. Windows' TLS stack (SChannel) cannot use an ephemeral key for client
         // authentication and macOS does not support ephemeral keys, so there the default (temporary) key set is used.
         private static X509KeyStorageFlags KeyStorageFlags() =>
+#if NET
+            OperatingSystem.IsLinux() ? X509KeyStorageFlags.EphemeralKeySet : X509KeyStorageFlags.DefaultKeySet;
+#else
             RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? (X509KeyStorageFlags)32 /* EphemeralKeySet, absent from netstandard2.0 */ : X509KeyStorageFlags.DefaultKeySet;
+#endif
 
-        private static List<X509Certificate> ReadBouncyCertificates(string path)
+        /// <summary>The PKI reader's failure, with the same ID, said in the words of the connection (which file, etcdctl's flag).</summary>
+        private static T Read<T>(string path, string what, Func<T> read)
         {
-            var bytes = ReadFile(path, "client certificate");
-            var result = new List<X509Certificate>();
             try
             {
-                using var reader = new PemReader(new StringReader(Encoding.ASCII.GetString(bytes)));
-                object item;
-                while ((item = reader.ReadObject()) != null)
-                    if (item is X509Certificate bc) result.Add(bc);
+                return read();
             }
-            catch (Exception ex)
+            catch (EtcdOpsException ex)
             {
-                throw Invalid(path, "client certificate", $"it cannot be read as a PEM certificate ({ex.Message})", ex);
+                throw new EtcdOpsException(ex.ErrorId, ex.Kind,
+                    $"The {what} file for the connection is not usable: {ex.Message} (etcdctl's --cacert, --cert and --key take the same files.)", path, ex);
             }
-            if (result.Count == 0) throw Invalid(path, "client certificate", "it holds no CERTIFICATE block", null);
-            return result;
-        }
-
-        private static AsymmetricKeyParameter ReadPrivateKey(string path)
-        {
-            var text = Encoding.ASCII.GetString(ReadFile(path, "client key"));
-            if (text.Contains("ENCRYPTED"))
-                throw Invalid(path, "client key", "it is encrypted; etcdctl and etcd need an unencrypted key file (keep it mode 0600 instead)", null);
-            object? item;
-            try
-            {
-                using var reader = new PemReader(new StringReader(text));
-                do item = reader.ReadObject();
-                while (item != null && !(item is AsymmetricCipherKeyPair) && !(item is AsymmetricKeyParameter));
-            }
-            catch (Exception ex)
-            {
-                throw Invalid(path, "client key", $"it cannot be read as a PEM private key ({ex.Message})", ex);
-            }
-            var key = item is AsymmetricCipherKeyPair pair ? pair.Private : item as AsymmetricKeyParameter;
-            if (key == null || !key.IsPrivate)
-                throw Invalid(path, "client key", "it holds no RSA or EC PRIVATE KEY block", null);
-            return key;
         }
 
         // The comparison itself is the PKI's; a client key must also be of a kind etcd's clients use.
@@ -134,22 +86,5 @@ namespace EtcdOps.Api
                 ? PkiCrypto.KeyMatches(privateKey, publicKey)
                 : throw new EtcdOpsException(ErrorIds.UnsupportedClientKey, FailureKind.InvalidArgument,
                     $"The client key is a {privateKey.GetType().Name}; use an RSA or EC key, as etcd does.", null);
-
-        private static byte[] ReadFile(string path, string what)
-        {
-            try
-            {
-                return File.ReadAllBytes(path);
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                var reason = ex is FileNotFoundException || ex is DirectoryNotFoundException ? "it does not exist" : ex.Message;
-                throw new EtcdOpsException(ErrorIds.TlsFileNotReadable, FailureKind.ObjectNotFound,
-                    $"Cannot read the {what} file '{path}': {reason}. Check the path (etcdctl's --cacert, --cert and --key take the same files).", path, ex);
-            }
-        }
-
-        private static EtcdOpsException Invalid(string path, string what, string reason, Exception? inner) =>
-            new EtcdOpsException(ErrorIds.InvalidTlsFile, FailureKind.InvalidData, $"The {what} file '{path}' is not usable: {reason}.", path, inner);
     }
 }

@@ -128,19 +128,16 @@ namespace EtcdOps.Api
                   "Use an endpoint address the certificate lists, or reissue the server certificate with this address";
         }
 
+        /// <summary>The server certificate's DNS names and IP addresses, by the PKI's one SAN reader.</summary>
         private static (List<string> DnsNames, List<byte[]> Addresses) SubjectAlternativeNames(X509Certificate2 certificate)
         {
             var dns = new List<string>();
             var ips = new List<byte[]>();
-            foreach (var extension in certificate.Extensions)
+            var parsed = new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(certificate.RawData);
+            foreach (var name in CertificateInspector.SubjectAlternativeNames(parsed))
             {
-                if (extension.Oid?.Value != X509Extensions.SubjectAlternativeName.Id) continue;
-                var names = GeneralNames.GetInstance(Asn1Object.FromByteArray(extension.RawData));
-                foreach (var name in names.GetNames())
-                {
-                    if (name.TagNo == GeneralName.DnsName) dns.Add(DerIA5String.GetInstance(name.Name).GetString());
-                    else if (name.TagNo == GeneralName.IPAddress) ips.Add(Asn1OctetString.GetInstance(name.Name).GetOctets());
-                }
+                if (name.TagNo == GeneralName.DnsName) dns.Add(DerIA5String.GetInstance(name.Name).GetString());
+                else if (name.TagNo == GeneralName.IPAddress) ips.Add(Asn1OctetString.GetInstance(name.Name).GetOctets());
             }
             return (dns, ips);
         }

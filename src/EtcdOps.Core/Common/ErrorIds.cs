@@ -307,11 +307,6 @@ namespace EtcdOps.Common
         /// <summary>The client key is neither RSA nor EC.</summary>
         public const string UnsupportedClientKey = nameof(UnsupportedClientKey);
 
-        /// <summary>A CA, certificate or key file for the etcd connection cannot be read.</summary>
-        public const string TlsFileNotReadable = nameof(TlsFileNotReadable);
-
-        /// <summary>A CA, certificate or key file for the etcd connection is not usable.</summary>
-        public const string InvalidTlsFile = nameof(InvalidTlsFile);
 
         /// <summary>Objects of different certificate sets arrived in one call.</summary>
         public const string ConflictingCertificateSets = nameof(ConflictingCertificateSets);

@@ -162,9 +162,13 @@ namespace EtcdOps.Tests.Api
             using var key = RSA.Create(2048);
             var encrypted = WritePem("enc-key.pem", "ENCRYPTED PRIVATE KEY",
                 key.ExportEncryptedPkcs8PrivateKey("pw", new PbeParameters(PbeEncryptionAlgorithm.Aes128Cbc, HashAlgorithmName.SHA256, 1000)));
-            Assert.Equal("InvalidTlsFile", Assert.Throws<EtcdOpsException>(() => PemCredentials.LoadClientCertificate(certPath, encrypted)).ErrorId);
-            Assert.Equal("TlsFileNotReadable", Assert.Throws<EtcdOpsException>(() => PemCredentials.LoadCertificates(Path.Combine(_dir, "none.pem"), "CA certificate")).ErrorId);
-            Assert.Equal("InvalidTlsFile", Assert.Throws<EtcdOpsException>(() => PemCredentials.LoadCertificates(encrypted, "CA certificate")).ErrorId);
+            // The same IDs as the PKI's own checks of the same files (one PEM reader), in the connection's words.
+            var encryptedKey = Assert.Throws<EtcdOpsException>(() => PemCredentials.LoadClientCertificate(certPath, encrypted));
+            Assert.Equal(ErrorIds.EncryptedKey, encryptedKey.ErrorId);
+            Assert.Contains("The client key file for the connection", encryptedKey.Message);
+            Assert.Equal(ErrorIds.EncryptedKey, Assert.Throws<EtcdOpsException>(() => PkiCrypto.ReadPrivateKey(encrypted)).ErrorId);
+            Assert.Equal(ErrorIds.CertificateUnreadable, Assert.Throws<EtcdOpsException>(() => PemCredentials.LoadCertificates(Path.Combine(_dir, "none.pem"), "CA certificate")).ErrorId);
+            Assert.Equal(ErrorIds.InvalidCertificateFile, Assert.Throws<EtcdOpsException>(() => PemCredentials.LoadCertificates(encrypted, "CA certificate")).ErrorId);
         }
 
         [Fact]
