@@ -99,8 +99,9 @@ Describe 'Get-EtcdCertificate -Cluster' -Skip:(-not $env:ETCDOPS_LAB) {
             $mine = @($rows | Where-Object Member -eq $h.Name)
             ($mine.Role | Sort-Object) | Should -Be @('CA', 'Peer', 'Server')
             foreach ($row in $mine) {
-                $serial = (Invoke-LabSsh -Lab $ctx.Lab -HostName $h.Name -Command "openssl x509 -in '$($row.Path)' -noout -serial").Output.Trim()
-                $serial | Should -Be "serial=$($row.SerialNumber)" -Because $row.Path
+                # openssl pads the hex serial to whole bytes; ours prints the number without leading zeros.
+                $serial = ((Invoke-LabSsh -Lab $ctx.Lab -HostName $h.Name -Command "openssl x509 -in '$($row.Path)' -noout -serial").Output.Trim() -replace '^serial=', '').TrimStart('0')
+                $serial | Should -Be $row.SerialNumber.TrimStart('0') -Because $row.Path
             }
             ($mine | Where-Object Role -eq 'Peer').IPAddresses | Should -Contain $h.Address
         }
