@@ -4,7 +4,7 @@
 . "$PSScriptRoot/../tools/LocalEtcd.ps1"
 
 # The cluster is the lab's first -HostCount hosts (3): $ctx.Lab shows only those, so tests that look at "every
-# host" see the cluster's. The other hosts (Lab.ps1 -HostCount 5 starts two more) are $ctx.SpareHosts, for tests
+# host" see the cluster's. The other hosts (the test run starts 6: three more) are $ctx.SpareHosts, for tests
 # that grow the cluster; $ctx.FullLab is the whole lab.
 function Get-LabClusterContext {
     param([int] $HostCount = 3)

@@ -21,7 +21,7 @@ $labUp = $false
 try {
     if ($Lab -and (Test-Path $labScript)) {
         # Five hosts: the shared cluster uses the first three (tests/lab/LabCluster.ps1); membership tests grow it.
-        & $labScript -Action Up -HostCount 5
+        & $labScript -Action Up -HostCount 6
         $labUp = $true
         $env:ETCDOPS_LAB = '1'
     }

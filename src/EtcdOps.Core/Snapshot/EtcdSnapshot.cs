@@ -9,6 +9,12 @@ namespace EtcdOps.Snapshot
     public sealed class EtcdSnapshot
     {
         public string Path { get; set; } = "";
+
+        /// <summary>
+        /// The cluster member whose host holds the file (a scheduled snapshot listed by Get-EtcdSnapshot -Cluster); empty
+        /// for a file on this machine. Path is then a path on that host.
+        /// </summary>
+        public string Member { get; set; } = "";
         public long Size { get; set; }
 
         /// <summary>SHA-256 of the whole file as it is on disk (what sha256sum prints), lower-case hex.</summary>
