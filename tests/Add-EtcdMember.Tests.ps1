@@ -15,13 +15,13 @@ Describe 'Add-EtcdMember, Remove-EtcdMember and Install-EtcdNode on a running cl
         if ($hosts.Count -lt 5) { throw "These tests need five lab hosts (Lab.ps1 -HostCount 5); the lab has $($hosts.Count)." }
         function New-LabCluster([int] $Count, [string] $Token = 'etcdops-lab-tests') {
             $m = @($hosts | Select-Object -First $Count | ForEach-Object { @{ Name = $_.Name; Address = $_.Address } })
-            if ($Count -gt $hosts.Count) { $m += @{ Name = 'lab6'; Address = ($hosts[0].Address -replace '\.\d+$', '.16') } }
+            if ($Count -gt $hosts.Count) { $m += @{ Name = 'lab6'; Address = ($hosts[0].Address -replace '\.\d+$', '.99') } }
             New-EtcdCluster -Name lab -Version 3.5.16 -Token $Token -Member $m -WarningAction SilentlyContinue
         }
         $c3 = New-LabCluster 3; $c4 = New-LabCluster 4; $c5 = New-LabCluster 5
-        # One set for every step, from the lab's CA: it holds lab4, lab5 and an unreachable lab6 too.
+        # One set for every step, from the lab's CA: it holds lab4, lab5 and lab6 at an address no lab host has (unreachable).
         $pki = New-LabCluster 6 | New-EtcdCertificateSet -Path (New-TestDirectory) -CaCertificatePath $ctx.Pki.CaCertificatePath -CaKeyPath $ctx.Pki.CaKeyPath
-        $c5 | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue
+        New-LabCluster $hosts.Count | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue
         $c3 | Install-EtcdNode -CertificateSet $pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh -ErrorAction Stop | Out-Null
         # A release for the new hosts, cached as Save-EtcdRelease leaves it (the bench's "release cached").
         $release = Save-EtcdRelease -Version 3.5.16 -BaseUrl $ctx.ReleaseBaseUrl
@@ -41,7 +41,8 @@ Describe 'Add-EtcdMember, Remove-EtcdMember and Install-EtcdNode on a running cl
     }
     AfterAll {
         if ($load -and -not $load.State.Stop) { $null = Stop-EtcdWriteLoad $load }
-        $c5 | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue
+        # Every real lab host, not only lab1-5: a failed step may have left etcd anywhere, and the next files need clean hosts.
+        New-LabCluster $hosts.Count | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue
     }
 
     It 'a re-run with a fresh token rewrites nothing and restarts nothing, and says the token differs' {
@@ -84,9 +85,9 @@ Describe 'Add-EtcdMember, Remove-EtcdMember and Install-EtcdNode on a running cl
     }
 
     It 'refuses <Case> and changes nothing anywhere' -TestCases @(
-        @{ Case = 'a name already in the cluster'; Member = { @{ Name = 'lab2'; Address = $hosts[0].Address -replace '\.\d+$', '.16' } }; Id = 'MemberNameInUse' }
+        @{ Case = 'a name already in the cluster'; Member = { @{ Name = 'lab2'; Address = $hosts[0].Address -replace '\.\d+$', '.99' } }; Id = 'MemberNameInUse' }
         @{ Case = 'an address already in the cluster'; Member = { @{ Name = 'lab6'; Address = $hosts[1].Address } }; Id = 'MemberAddressInUse' }
-        @{ Case = 'an unreachable new host'; Member = { @{ Name = 'lab6'; Address = $hosts[0].Address -replace '\.\d+$', '.16' } }; Id = 'Ssh*' }
+        @{ Case = 'an unreachable new host'; Member = { @{ Name = 'lab6'; Address = $hosts[0].Address -replace '\.\d+$', '.99' } }; Id = 'Ssh*' }
     ) {
         param($Case, $Member, $Id)
         $before = Get-Members
