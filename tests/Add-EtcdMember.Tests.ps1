@@ -14,14 +14,16 @@ Describe 'Add-EtcdMember, Remove-EtcdMember and Install-EtcdNode on a running cl
         $hosts = @($ctx.FullLab.Hosts)
         if ($hosts.Count -lt 5) { throw "These tests need five lab hosts (Lab.ps1 -HostCount 5); the lab has $($hosts.Count)." }
         function New-LabCluster([int] $Count, [string] $Token = 'etcdops-lab-tests') {
-            $m = @($hosts | Select-Object -First $Count | ForEach-Object { @{ Name = $_.Name; Address = $_.Address } })
-            if ($Count -gt $hosts.Count) { $m += @{ Name = 'lab6'; Address = ($hosts[0].Address -replace '\.\d+$', '.99') } }
+            # lab1-5 are real hosts; a sixth member is 'lab6' at an address no lab host has (unreachable).
+            $m = @($hosts | Select-Object -First ([Math]::Min($Count, 5)) | ForEach-Object { @{ Name = $_.Name; Address = $_.Address } })
+            if ($Count -ge 6) { $m += @{ Name = 'lab6'; Address = ($hosts[0].Address -replace '\.\d+$', '.99') } }
             New-EtcdCluster -Name lab -Version 3.5.16 -Token $Token -Member $m -WarningAction SilentlyContinue
         }
+        $everyHost = New-EtcdCluster -Name lab -Member @($hosts | ForEach-Object { @{ Name = $_.Name; Address = $_.Address } }) -WarningAction SilentlyContinue
         $c3 = New-LabCluster 3; $c4 = New-LabCluster 4; $c5 = New-LabCluster 5
         # One set for every step, from the lab's CA: it holds lab4, lab5 and lab6 at an address no lab host has (unreachable).
         $pki = New-LabCluster 6 | New-EtcdCertificateSet -Path (New-TestDirectory) -CaCertificatePath $ctx.Pki.CaCertificatePath -CaKeyPath $ctx.Pki.CaKeyPath
-        New-LabCluster $hosts.Count | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue
+        $everyHost | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue
         $c3 | Install-EtcdNode -CertificateSet $pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh -ErrorAction Stop | Out-Null
         # A release for the new hosts, cached as Save-EtcdRelease leaves it (the bench's "release cached").
         $release = Save-EtcdRelease -Version 3.5.16 -BaseUrl $ctx.ReleaseBaseUrl
@@ -42,7 +44,7 @@ Describe 'Add-EtcdMember, Remove-EtcdMember and Install-EtcdNode on a running cl
     AfterAll {
         if ($load -and -not $load.State.Stop) { $null = Stop-EtcdWriteLoad $load }
         # Every real lab host, not only lab1-5: a failed step may have left etcd anywhere, and the next files need clean hosts.
-        New-LabCluster $hosts.Count | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue
+        $everyHost | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue
     }
 
     It 'a re-run with a fresh token rewrites nothing and restarts nothing, and says the token differs' {
@@ -94,7 +96,7 @@ Describe 'Add-EtcdMember, Remove-EtcdMember and Install-EtcdNode on a running cl
         $err = $null
         try { $c5 | Add-EtcdMember -Member (& $Member) -CertificateSet $pki -Release $release @ssh -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
         $err | Should -Not -BeNullOrEmpty
-        $err.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $err.FullyQualifiedErrorId | Should -BeLike "$Id,*" -Because $err.Exception.Message
         ((Get-Members).Members | ConvertTo-Json) | Should -Be ($before.Members | ConvertTo-Json)
     }
 

@@ -112,6 +112,9 @@ namespace EtcdOps.Deploy
         /// <summary>True when the host's data dir holds another member's data and goes aside (to data-dir.removed-time) before the join.</summary>
         public bool MovesDataAside { get; internal set; }
 
+        /// <summary>True when the host has data and its conf.yml is still exactly this inventory's founding one (state new).</summary>
+        internal bool FoundingConfig { get; set; }
+
         /// <summary>The initial-cluster-token the host's conf.yml names (what the member was bootstrapped with, when it was).</summary>
         public string HostToken { get; internal set; } = "";
 
@@ -214,7 +217,7 @@ namespace EtcdOps.Deploy
             // change there alone (a fresh token, a grown inventory, a joiner's initial-cluster) is no reason to write or restart.
             var sameOwner = conf.Length > 0 && conf.Substring(conf.IndexOf(' ') + 1) == existing.Fingerprint.Substring(existing.Fingerprint.IndexOf(' ') + 1);
             var neutral = probe.BootNeutralConfig;
-            if (probe.Bootstrapped && conf == fresh.Fingerprint) plan.FlipsState = true;
+            if (probe.Bootstrapped && conf == fresh.Fingerprint) plan.FlipsState = plan.FoundingConfig = true;
             else if (probe.Bootstrapped && sameOwner && neutral.Length > 0 && neutral == BootNeutralSha(spec.ConfigExisting)) { }
             else if (probe.Bootstrapped && sameOwner && neutral.Length > 0 && neutral == BootNeutralSha(spec.ConfigNew)) plan.FlipsState = true;
             else
@@ -266,6 +269,10 @@ namespace EtcdOps.Deploy
         {
             var warnings = new List<string>();
             if (live == null && !plans.Any(p => p.Bootstrapped)) return warnings;
+            // A founding that was interrupted (the deploy killed after some members started): no member answers, and every
+            // host with data still has this inventory's founding conf.yml (state new, same initial-cluster and token). Those
+            // members wait for the others to found the cluster with them; a member add would need the quorum they lack.
+            if (live == null && plans.Where(p => p.Bootstrapped).All(p => p.FoundingConfig)) return warnings;
             foreach (var p in plans)
             {
                 var entry = live?.FindByPeerUrl(cluster.PeerUrl(p.Spec.Member));

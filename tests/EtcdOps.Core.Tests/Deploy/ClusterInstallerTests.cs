@@ -410,6 +410,43 @@ namespace EtcdOps.Tests.Deploy
         }
 
         [Fact]
+        public async Task AFoundingInterruptedAfterOneMemberStartedIsFinishedByStartingTheOthersWithStateNew()
+        {
+            // The deploy was killed once etcd-1 had started: it waits (activating) for peers that were never started.
+            var specs = Cluster.Members.Select(m => Spec(m)).ToList();
+            var waiting = Deployed(specs[0]);
+            waiting["f3"] = new RemoteFile(specs[0].ConfigPath, specs[0].ConfigNew, "600", "etcd", "etcd").Fingerprint;
+            waiting["active"] = "activating";
+            var hosts = specs.ToDictionary(s => s.Member.Name, s => new FakeHost(s.Member.Name, s.Member.Name == "etcd-1" ? waiting : Bare()));
+            var membership = new FakeMembership(Cluster, new List<string>()) { Down = true };
+            using var installer = Installer(hosts, membership);
+            var plans = await installer.PlanAsync(specs, CancellationToken.None);
+            Assert.All(plans, p => Assert.Equal(MemberRole.Bootstrap, p.Role));
+            await installer.ApplyAsync(plans, CancellationToken.None);
+            Assert.DoesNotContain(membership.Log, l => l.StartsWith("add", StringComparison.Ordinal));
+            foreach (var name in new[] { "etcd-2", "etcd-3" })
+            {
+                Assert.Contains("initial-cluster-state: new", Encoding.UTF8.GetString(hosts[name].Writes.First(w => w.Path == "/etc/etcd/conf.yml").Content));
+                Assert.Contains("service-action start etcd", hosts[name].Calls.Select(c => c.ToString()));
+            }
+            Assert.DoesNotContain(hosts["etcd-1"].Calls, c => c.Name == "move-aside");
+        }
+
+        [Fact]
+        public async Task AHostWithDataOfAnotherFoundingStillMeansAClusterExists()
+        {
+            // Same as above, but etcd-1's conf.yml names another token: its data is not this founding's, so nothing starts with 'new'.
+            var specs = Cluster.Members.Select(m => Spec(m)).ToList();
+            var other = Deployed(specs[0]);
+            var otherCluster = new EtcdCluster { Name = "t", Version = "3.5.16", Token = "another", Members = { Cluster.Members[0], Cluster.Members[1], Cluster.Members[2] } };
+            other["f3"] = new RemoteFile(specs[0].ConfigPath, Spec(Cluster.Members[0], cluster: otherCluster).ConfigNew, "600", "etcd", "etcd").Fingerprint;
+            var hosts = specs.ToDictionary(s => s.Member.Name, s => new FakeHost(s.Member.Name, s.Member.Name == "etcd-1" ? other : Bare()));
+            using var installer = Installer(hosts, new FakeMembership(Cluster, new List<string>()) { Down = true });
+            var plans = await installer.PlanAsync(specs, CancellationToken.None);
+            Assert.Equal(new[] { MemberRole.Member, MemberRole.Join, MemberRole.Join }, plans.Select(p => p.Role));
+        }
+
+        [Fact]
         public async Task AnAddInterruptedBeforeTheStartIsFinishedByTheNextRun()
         {
             // member add happened, the host was prepared, etcd never started: an unstarted learner.
