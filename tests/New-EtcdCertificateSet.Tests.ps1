@@ -103,40 +103,55 @@ Describe 'New-EtcdCertificateSet' {
         Test-Path $target | Should -BeFalse
     }
 
-    It 'never overwrites without -Force, and replaces with it' {
-        $before = Get-Sha $Pki.ServerCertificatePath
-        $err = $null
-        try { $Cluster | New-EtcdCertificateSet -Path $Pki.Path -ErrorAction Stop } catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -BeLike 'CertificateFilesExist,*'
-        $err.CategoryInfo.Category | Should -Be 'ResourceExists'
-        $err.Exception.Message | Should -BeLike '*-Force*'
-        Get-Sha $Pki.ServerCertificatePath | Should -Be $before
-
-        $copy = Join-Path $Dir 'force'
+    It 'a re-run on its own folder writes nothing and returns the set; -Force re-issues every leaf from the same CA' {
+        $copy = Join-Path $Dir 'rerun'
         Copy-Item $Pki.Path $copy -Recurse
-        $Cluster | New-EtcdCertificateSet -Path $copy -Force | Out-Null
-        Get-Sha (Join-Path $copy 'server.pem') | Should -Not -Be $before
-    }
-
-    It 'keeps the CA of the folder with -Force, so a running cluster keeps trusting every new certificate' {
-        $copy = Join-Path $Dir 'keep-ca'
-        Copy-Item $Pki.Path $copy -Recurse
-        $ca = Get-Sha (Join-Path $copy 'ca.pem')
-        $caKey = Get-Sha (Join-Path $copy 'ca-key.pem')
-        $peer = Get-Sha (Join-Path $copy 'm1.pem')
-        $err = $null
-        try { $Cluster | New-EtcdCertificateSet -Path $copy -ErrorAction Stop } catch { $err = $_ }
-        $err.Exception.Message | Should -BeLike '*-Force re-issues them from the CA (ca.pem and ca-key.pem stay as they are)*'
+        $before = @{}; Get-ChildItem $copy -File | ForEach-Object { $before[$_.Name] = Get-Sha $_.FullName }
+        $again = $Cluster | New-EtcdCertificateSet -Path $copy
+        $again.Path | Should -Be (Resolve-Path $copy).Path
+        Get-ChildItem $copy -File | ForEach-Object { Get-Sha $_.FullName | Should -Be $before[$_.Name] -Because $_.Name }
 
         $verbose = $Cluster | New-EtcdCertificateSet -Path $copy -Force -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
         ($verbose.Message -join "`n") | Should -BeLike '*issued by the CA in the folder, which is kept*'
-        Get-Sha (Join-Path $copy 'ca.pem') | Should -Be $ca
-        Get-Sha (Join-Path $copy 'ca-key.pem') | Should -Be $caKey
-        Get-Sha (Join-Path $copy 'm1.pem') | Should -Not -Be $peer
-        # openssl's verdict: the new leaves chain to the CA the members already have.
+        Get-Sha (Join-Path $copy 'ca.pem') | Should -Be $before['ca.pem']
+        Get-Sha (Join-Path $copy 'ca-key.pem') | Should -Be $before['ca-key.pem']
         foreach ($f in 'server.pem', 'm1.pem', 'm2.pem', 'm3.pem', 'client.pem') {
+            Get-Sha (Join-Path $copy $f) | Should -Not -Be $before[$f]
+            # openssl's verdict: the new leaves chain to the CA the members already have.
             & openssl verify -CAfile (Join-Path $Pki.Path 'ca.pem') (Join-Path $copy $f) | Should -Match ': OK$'
         }
+    }
+
+    It 'issues what a grown cluster needs from the folder''s CA without -Force: the new peer and a server certificate naming it, nothing else' {
+        $copy = Join-Path $Dir 'grown'
+        Copy-Item $Pki.Path $copy -Recurse
+        $before = @{}; Get-ChildItem $copy -File | ForEach-Object { $before[$_.Name] = Get-Sha $_.FullName }
+        $grown = New-EtcdCluster -Name pki -Member ($Members + @{ Name = 'm4'; Address = '127.0.3.4' }) -WarningAction SilentlyContinue
+        $grown | New-EtcdCertificateSet -Path $copy -WhatIf | Should -BeNullOrEmpty
+        Test-Path (Join-Path $copy 'm4.pem') | Should -BeFalse
+        $set = $grown | New-EtcdCertificateSet -Path $copy -DnsName etcd.pki.example -IPAddress 127.0.3.20
+        foreach ($f in 'ca.pem', 'ca-key.pem', 'm1.pem', 'm1-key.pem', 'm2.pem', 'm3.pem', 'client.pem', 'client-key.pem') {
+            Get-Sha (Join-Path $copy $f) | Should -Be $before[$f] -Because "$f is still right"
+        }
+        Get-Sha (Join-Path $copy 'server.pem') | Should -Not -Be $before['server.pem']
+        & openssl verify -CAfile (Join-Path $Pki.Path 'ca.pem') (Join-Path $copy 'm4.pem') (Join-Path $copy 'server.pem') | Should -Match ': OK$'
+        Get-OpensslText (Join-Path $copy 'server.pem') | Should -Match 'IP Address:127\.0\.3\.4'
+        Get-OpensslText (Join-Path $copy 'server.pem') | Should -Match 'DNS:etcd\.pki\.example'
+        Get-FileMode (Join-Path $copy 'm4-key.pem') | Should -Be '600'
+        $set.PeerCertificatePath('m4') | Should -Be (Join-Path (Resolve-Path $copy).Path 'm4.pem')
+        ($set | Test-EtcdCertificateSet -Cluster $grown | Where-Object Severity -eq 'Error') | Should -BeNullOrEmpty
+    }
+
+    It 'refuses to replace existing files with a new CA or another CA without -Force' {
+        $copy = Join-Path $Dir 'other-ca'
+        Copy-Item $Pki.Path $copy -Recurse
+        $server = Get-Sha (Join-Path $copy 'server.pem')
+        $err = $null
+        try { $Cluster | New-EtcdCertificateSet -Path $copy -NewAuthority -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CertificateFilesExist,*'
+        $err.CategoryInfo.Category | Should -Be 'ResourceExists'
+        $err.Exception.Message | Should -BeLike '*-Force*'
+        Get-Sha (Join-Path $copy 'server.pem') | Should -Be $server
     }
 
     It 'makes a new CA only with -NewAuthority, and warns when it replaces one' {

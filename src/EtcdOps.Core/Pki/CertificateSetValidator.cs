@@ -219,7 +219,7 @@ namespace EtcdOps.Pki
             }
         }
 
-        private static bool HasIp(X509Certificate certificate, string address)
+        internal static bool HasIp(X509Certificate certificate, string address)
         {
             if (!IPAddress.TryParse(address, out var wanted)) return false;
             foreach (var name in CertificateInspector.SubjectAlternativeNames(certificate))

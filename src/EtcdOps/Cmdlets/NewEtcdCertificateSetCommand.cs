@@ -69,6 +69,11 @@ namespace EtcdOps.Commands
                 var files = CertificateSetFactory.PlanFiles(Cluster, request, directory);
                 var existing = files.Where(f => System.IO.File.Exists(System.IO.Path.Combine(directory, f))).ToList();
                 var newCa = string.IsNullOrEmpty(request.CaCertificatePath);
+                if (keepsCa && existing.Count > 0 && !Force)
+                {
+                    TopUp(directory, request);
+                    return;
+                }
                 if (existing.Count > 0 && !Force)
                     throw PendingCertificateSet.FilesExist(directory, existing, newCa);
                 if (keepsCa) WriteVerbose($"Issuing from the CA already in '{directory}' (ca.pem, ca-key.pem); -NewAuthority would make a new one.");
@@ -79,23 +84,44 @@ namespace EtcdOps.Commands
                     (existing.Count > 0 ? $" (replacing {string.Join(", ", existing)})" : "");
                 if (!ShouldProcess(directory, action)) return;
 
-                var progress = new ProgressRecord(1, "New-EtcdCertificateSet", $"Generating {files.Count / 2} {KeyAlgorithm} keys and certificates");
-                WriteProgress(progress);
-                try
-                {
-                    var pending = CertificateSetFactory.Create(Cluster, request, Cancellation);
-                    foreach (var warning in pending.Warnings) WriteWarning(warning);
-                    WriteObject(pending.WriteTo(directory, Force));
-                }
-                finally
-                {
-                    progress.RecordType = ProgressRecordType.Completed;
-                    WriteProgress(progress);
-                }
+                Issue(directory, request, files.Count / 2, null);
             }
             catch (EtcdOpsException ex)
             {
                 WriteFailure(ex, directory);
+            }
+        }
+
+        // The folder holds a set from its own CA: issue only the leaves it lacks or that must change (a grown cluster).
+        private void TopUp(string directory, CertificateSetRequest request)
+        {
+            var leaves = CertificateSetTopUp.LeavesToIssue(Cluster, request, directory);
+            if (leaves.Count == 0)
+            {
+                WriteVerbose($"'{directory}' already holds every certificate '{Cluster.Name}' needs, from its CA: nothing to issue (-Force re-issues them all).");
+                WriteObject(CertificateSetLoader.Load(directory, Cluster.Members.Select(m => m.Name).ToList(), request.ClientName));
+                return;
+            }
+            var files = CertificateSetTopUp.Files(leaves);
+            if (!ShouldProcess(directory, $"Issue {string.Join(", ", files)} for '{Cluster.Name}' from the CA in the folder (kept); the other files stay as they are")) return;
+            Issue(directory, request, leaves.Count, files);
+        }
+
+        private void Issue(string directory, CertificateSetRequest request, int count, System.Collections.Generic.IReadOnlyList<string>? only)
+        {
+            var progress = new ProgressRecord(1, "New-EtcdCertificateSet", $"Generating {count} {KeyAlgorithm} keys and certificates");
+            WriteProgress(progress);
+            try
+            {
+                var pending = CertificateSetFactory.Create(Cluster, request, Cancellation);
+                if (only != null) pending = pending.Only(only.Contains);
+                foreach (var warning in pending.Warnings) WriteWarning(warning);
+                WriteObject(pending.WriteTo(directory, Force || only != null));
+            }
+            finally
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
             }
         }
     }
