@@ -352,15 +352,19 @@ namespace EtcdOps.Deploy
         private static async Task<EtcdOpsException> ExplainAsync(IEnumerable<Node> nodes, EtcdOpsException waitFailure, CancellationToken cancellation)
         {
             var text = new StringBuilder(waitFailure.Message);
-            foreach (var n in nodes)
+            var members = nodes.ToList();
+            var journals = new List<string>();
+            foreach (var n in members)
+                journals.Add((await n.Host.RunAsync(RemoteScript.JournalTail.Command(n.Spec.UnitName, "80"), null, cancellation).ConfigureAwait(false)).Output);
+            var diagnoses = EtcdLogDiagnosis.DiagnoseMembers(journals);
+            for (var i = 0; i < members.Count; i++)
             {
-                var journal = await n.Host.RunAsync(RemoteScript.JournalTail.Command(n.Spec.UnitName, "80"), null, cancellation).ConfigureAwait(false);
-                var found = EtcdLogDiagnosis.Diagnose(journal.Output);
-                if (found.Count == 0 && journal.Output.TrimEnd().EndsWith("\nactive", StringComparison.Ordinal)) continue;
-                text.Append($"\n{n.Spec.DisplayName}: ");
+                var found = diagnoses[i];
+                if (found.All(f => f.Rule == "ClusterIdMismatchPeer") && journals[i].TrimEnd().EndsWith("\nactive", StringComparison.Ordinal)) continue;
+                text.Append($"\n{members[i].Spec.DisplayName}: ");
                 text.Append(found.Count > 0
                     ? string.Join(" ", found.Select(f => f.ToString()))
-                    : "no known cause in its journal; last lines:\n" + EtcdLogDiagnosis.Tail(journal.Output));
+                    : "no known cause in its journal; last lines:\n" + EtcdLogDiagnosis.Tail(journals[i]));
             }
             text.Append("\nSee the whole log with Get-EtcdNodeLog.");
             return new EtcdOpsException(waitFailure.ErrorId == ErrorIds.LearnerNotInSync ? ErrorIds.LearnerNotInSync : ErrorIds.ClusterDidNotStart,

@@ -52,7 +52,7 @@ namespace EtcdOps.Deploy
             ("FileMissing", new Regex(@"open [^ ]+: no such file or directory"),
                 "A file named in conf.yml is missing on the host.",
                 "Re-run Install-EtcdNode, which uploads every certificate the config names."),
-            ("ClusterIdMismatch", new Regex(@"request cluster ID mismatch[^""]*"),
+            ("ClusterIdMismatch", new Regex(@"(request cluster ID mismatch|request sent was ignored by remote peer due to cluster ID mismatch)[^""]*"),
                 "This member belongs to another cluster (different token or a stale data directory).",
                 "Give every member the same initial-cluster-token, and clear data directories left from an earlier cluster."),
         };
@@ -64,6 +64,36 @@ namespace EtcdOps.Deploy
             {
                 var m = k.Pattern.Match(journal);
                 if (m.Success) found.Add(new EtcdDiagnosis(k.Rule, m.Value.Replace("\\\"", "\""), k.Cause, k.Fix));
+            }
+            return found;
+        }
+
+        private static readonly Regex LocalClusterId = new Regex(@"""local-member-cluster-id"":""([0-9a-f]+)""");
+
+        /// <summary>
+        /// Diagnoses every member's journal together. Both sides of a cluster ID mismatch log it, so the journal alone
+        /// would blame healthy members too: the member in the wrong cluster is the one whose own cluster ID differs from
+        /// the one most members report, and the others are told so instead of being told they are wrong.
+        /// </summary>
+        public static IReadOnlyList<IReadOnlyList<EtcdDiagnosis>> DiagnoseMembers(IReadOnlyList<string> journals)
+        {
+            var found = journals.Select(j => Diagnose(j).ToList()).ToList();
+            var own = journals.Select(j => LocalClusterId.Matches(j).Cast<Match>().Select(m => m.Groups[1].Value).LastOrDefault()).ToList();
+            var known = own.Where(id => id != null).ToList();
+            var majority = known.GroupBy(id => id).OrderByDescending(g => g.Count()).FirstOrDefault();
+            if (majority == null || majority.Count() * 2 <= journals.Count) return found;
+            for (var i = 0; i < journals.Count; i++)
+            {
+                var at = found[i].FindIndex(d => d.Rule == "ClusterIdMismatch");
+                if (at < 0 || own[i] == null) continue;
+                var evidence = found[i][at].Evidence;
+                found[i][at] = own[i] == majority.Key
+                    ? new EtcdDiagnosis("ClusterIdMismatchPeer", evidence,
+                        $"This member is in cluster {majority.Key}, with most members; it refuses a peer that belongs to another cluster.",
+                        "Nothing to fix here: fix the member named as being in another cluster.")
+                    : new EtcdDiagnosis("ClusterIdMismatch", evidence,
+                        $"This member belongs to another cluster ({own[i]}; most members are in {majority.Key}): its data directory comes from another bootstrap (another token, or data left from an earlier cluster).",
+                        "Replace this member: with the others up, Install-EtcdNode moves its data directory aside and joins it again as a learner.");
             }
             return found;
         }

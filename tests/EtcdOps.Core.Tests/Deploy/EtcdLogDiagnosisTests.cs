@@ -19,6 +19,34 @@ namespace EtcdOps.Tests.Deploy
             Assert.All(d, x => Assert.False(string.IsNullOrEmpty(x.Fix)));
         }
 
+        // The two messages etcd 3.5 logs (rafthttp): the receiver's, and the sender's when a peer refused it.
+        private static string Receiver(string local, string remote) =>
+            $@"{{""level"":""warn"",""caller"":""rafthttp/http.go:500"",""msg"":""request cluster ID mismatch"",""local-member-id"":""a1"",""local-member-cluster-id"":""{local}"",""remote-peer-cluster-id"":""{remote}""}}";
+        private static string Sender(string local, string remote) =>
+            $@"{{""level"":""warn"",""caller"":""rafthttp/stream.go:653"",""msg"":""request sent was ignored by remote peer due to cluster ID mismatch"",""remote-peer-id"":""b2"",""remote-peer-cluster-id"":""{remote}"",""local-member-id"":""a1"",""local-member-cluster-id"":""{local}"",""error"":""cluster ID mismatch""}}";
+
+        [Fact]
+        public void AClusterIdMismatchBlamesTheMemberOutsideTheMajorityAndClearsTheOthers()
+        {
+            var journals = new[] { Receiver("c0ffee", "bad1"), Receiver("c0ffee", "bad1") + "\n" + Sender("c0ffee", "bad1"), Sender("bad1", "c0ffee") };
+            var d = EtcdLogDiagnosis.DiagnoseMembers(journals);
+            Assert.Equal("ClusterIdMismatchPeer", Assert.Single(d[0]).Rule);
+            Assert.Equal("ClusterIdMismatchPeer", Assert.Single(d[1]).Rule);
+            var wrong = Assert.Single(d[2]);
+            Assert.Equal("ClusterIdMismatch", wrong.Rule);
+            Assert.Contains("bad1", wrong.Cause);
+            Assert.Contains("c0ffee", wrong.Cause);
+            Assert.Contains("Replace this member", wrong.Fix);
+        }
+
+        [Fact]
+        public void AClusterIdMismatchWithoutAMajorityKeepsTheGeneralAdvice()
+        {
+            var d = EtcdLogDiagnosis.DiagnoseMembers(new[] { Receiver("aa", "bb"), Receiver("bb", "aa") });
+            Assert.All(d, x => Assert.Equal("ClusterIdMismatch", Assert.Single(x).Rule));
+            Assert.All(d, x => Assert.Contains("another cluster (different token", x[0].Cause));
+        }
+
         [Fact]
         public void UnknownMessagesGiveNothingButTailHelps()
         {
