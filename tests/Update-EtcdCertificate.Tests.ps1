@@ -1,6 +1,7 @@
 BeforeAll {
     . "$PSScriptRoot/common.ps1"
     . "$PSScriptRoot/lab/LabCluster.ps1"
+    . "$PSScriptRoot/tools/WriteLoad.ps1"
 }
 
 Describe 'Update-EtcdCertificate' -Skip:(-not $env:ETCDOPS_LAB) {
@@ -35,7 +36,13 @@ Describe 'Update-EtcdCertificate' -Skip:(-not $env:ETCDOPS_LAB) {
     It 'renews every leaf from the same CA, and every member serves them at once without a restart' {
         $ids = Get-LabInvocationId -Context $ctx
         $old = @{ server = Get-Serial $set.ServerCertificatePath; client = Get-Serial $set.ClientCertificatePath }
-        $renewed = $ctx.Cluster | Update-EtcdCertificate -CertificateSet $set @ssh -Confirm:$false
+        $load = Start-EtcdWriteLoad -Endpoint $ctx.Cluster.ClientUrls -CertificateSet $ctx.Pki
+        try { Start-Sleep -Seconds 1; $renewed = $ctx.Cluster | Update-EtcdCertificate -CertificateSet $set @ssh -Confirm:$false; Start-Sleep -Seconds 1 }
+        finally { $report = Stop-EtcdWriteLoad $load }
+        Write-Host "write load through the renewal: $($report.Acked) acked, $($report.Lost) lost, $($report.Errors) errors"
+        $report.Lost | Should -Be 0
+        $report.Errors | Should -Be 0 -Because 'writes keep succeeding while the leaves change'
+        $report.Acked | Should -BeGreaterThan 50
         $renewed.Path | Should -Be $set.Path
         $new = Get-Serial $renewed.ServerCertificatePath
         $new | Should -Not -Be $old.server
@@ -69,5 +76,103 @@ Describe 'Update-EtcdCertificate' -Skip:(-not $env:ETCDOPS_LAB) {
         $newPeer | Should -Not -Be $peer
         Get-ServedSerial $ctx.Lab.Hosts[0].Address 2380 | Should -Be $newPeer
         (Invoke-LabEtcdctl -Context $ctx -Arguments 'endpoint', 'health').ExitCode | Should -Be 0
+    }
+}
+
+Describe 'Update-EtcdCertificate -NewAuthority' -Skip:(-not $env:ETCDOPS_LAB) {
+    BeforeAll {
+        $ctx = Get-LabClusterContext
+        $ssh = $ctx.Ssh
+        $spares = @($ctx.SpareHosts | Select-Object -First 3)
+        $cluster = New-EtcdCluster -Name rotation -Version 3.5.16 -Member @($spares | ForEach-Object { @{ Name = $_.Name; Address = $_.Address } }) -WarningAction SilentlyContinue
+        $work = New-TestDirectory
+        $pki = $cluster | New-EtcdCertificateSet -Path (Join-Path $work 'pki')
+        $inventory = Join-Path $work 'rotation.yml'
+        $cluster | Export-EtcdCluster -Path $inventory
+        $cluster | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue | Out-Null
+        $cluster | Install-EtcdNode -CertificateSet $pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh -ErrorAction Stop | Out-Null
+        $oldCa = (Get-FileHash $pki.CaCertificatePath).Hash
+        $oldSet = Join-Path $work 'old-pki'
+        Copy-Item $pki.Path $oldSet -Recurse
+        function Invoke-Ctl([string] $Ca, [string] $Cert, [string] $Key, [string[]] $Arguments) {
+            $env:ETCDCTL_API = '3'
+            $out = & $ctx.Etcdctl "--endpoints=$($cluster.ClientUrls -join ',')" "--cacert=$Ca" "--cert=$Cert" "--key=$Key" '--dial-timeout=3s' '--command-timeout=5s' @Arguments 2>&1
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out | Out-String) }
+        }
+        # openssl's verdict on the chain a port presents, against one CA file.
+        function Test-ServedChain([string] $Address, [int] $Port, [string] $Ca) {
+            $out = & bash -c "sleep 1 | openssl s_client -connect ${Address}:$Port -CAfile '$Ca' 2>&1"
+            ($out | Out-String) -match 'Verify return code: 0 \(ok\)'
+        }
+    }
+    AfterAll {
+        $cluster | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue | Out-Null
+        Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It '-WhatIf stages nothing and restarts nothing' {
+        $ids = Get-LabInvocationId -Context $ctx -HostName $spares.Name
+        $cluster | Update-EtcdCertificate -CertificateSet $pki -NewAuthority @ssh -WhatIf
+        Test-Path "$($pki.Path).rotation" | Should -BeFalse
+        (Get-FileHash $pki.CaCertificatePath).Hash | Should -Be $oldCa
+        $after = Get-LabInvocationId -Context $ctx -HostName $spares.Name
+        foreach ($k in $ids.Keys) { $after[$k] | Should -Be $ids[$k] }
+    }
+
+    It 'moves every member to a new CA with writes acknowledged throughout and none lost; old-CA clients are refused at the end' {
+        $staging = "$($pki.Path).rotation"
+        $job = Start-ThreadJob -ScriptBlock {
+            param($ModulePath, $Inventory, $Pki, $Key, $KnownHosts)
+            Import-Module $ModulePath
+            Import-EtcdCluster $Inventory | Update-EtcdCertificate -CertificateSet (Import-EtcdCertificateSet $Pki) -NewAuthority -SshKeyPath $Key -KnownHostsPath $KnownHosts -Confirm:$false
+        } -ArgumentList $ModulePath, $inventory, $pki.Path, $ctx.Lab.KeyPath, $ctx.Lab.KnownHostsPath
+        $loads = @()
+        try {
+            # Clients as an operator would move them: the old client certificate while members may trust only the old CA,
+            # then the new one before the last step; both trust the bundle of the two CAs.
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not (Test-Path "$staging/rotation.state") -and $job.State -in 'NotStarted', 'Running' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $bundle = Join-Path $work 'bundle.pem'
+            Copy-Item "$staging/ca-bundle.pem" $bundle
+            $loads += Start-EtcdWriteLoad -Endpoint $cluster.ClientUrls -CertificateSet ([pscustomobject]@{ CaCertificatePath = $bundle; ClientCertificatePath = $pki.ClientCertificatePath; ClientKeyPath = $pki.ClientKeyPath }) -Rate 30
+            $newClient = Join-Path $work 'new-client'
+            while (-not ((Test-Path "$staging/rotation.state") -and (Get-Content "$staging/rotation.state" -Raw) -match 'phase=TrustNew') -and $job.State -in 'NotStarted', 'Running' -and [DateTime]::UtcNow -lt $deadline.AddSeconds(60)) { Start-Sleep -Milliseconds 100 }
+            New-Item -ItemType Directory $newClient | Out-Null
+            Copy-Item "$staging/client.pem", "$staging/client-key.pem" $newClient
+            $loads += Start-EtcdWriteLoad -Endpoint $cluster.ClientUrls -CertificateSet ([pscustomobject]@{ CaCertificatePath = $bundle; ClientCertificatePath = "$newClient/client.pem"; ClientKeyPath = "$newClient/client-key.pem" }) -Rate 30
+            $rotated = $job | Wait-Job -Timeout 300 | Receive-Job
+            $job.State | Should -Be 'Completed' -Because ($job.ChildJobs[0].Error | Out-String)
+            Start-Sleep -Seconds 1
+        }
+        finally {
+            $reports = foreach ($l in $loads) {
+                # Read the keys back with the new CA's client: the old one is refused now.
+                $l.CertificateSet = [pscustomobject]@{ CaCertificatePath = $bundle; ClientCertificatePath = "$($pki.Path)/client.pem"; ClientKeyPath = "$($pki.Path)/client-key.pem" }
+                Stop-EtcdWriteLoad $l
+            }
+            $job | Remove-Job -Force -ErrorAction SilentlyContinue
+        }
+        foreach ($r in $reports) { Write-Host "write load: $($r.Acked) acked, $($r.Lost) lost, $($r.Errors) errors"; $r.Lost | Should -Be 0 }
+        @($reports).Count | Should -Be 2
+        $reports[0].Acked | Should -BeGreaterThan 50 -Because 'the old client wrote through the first steps'
+        $reports[1].Acked | Should -BeGreaterThan 20 -Because 'the new client wrote through the last step'
+
+        $rotated.Path | Should -Be $pki.Path
+        (Get-FileHash $rotated.CaCertificatePath).Hash | Should -Not -Be $oldCa
+        Test-Path $staging | Should -BeFalse
+        $backup = @(Get-ChildItem $work -Directory -Filter 'pki.backup-*')[0]
+        (Get-FileHash (Join-Path $backup.FullName 'ca.pem')).Hash | Should -Be $oldCa
+        Test-Path (Join-Path $backup.FullName 'ca-key.pem') | Should -BeTrue
+        foreach ($h in $spares) {
+            foreach ($port in 2379, 2380) {
+                Test-ServedChain $h.Address $port $rotated.CaCertificatePath | Should -BeTrue -Because "$($h.Name):$port serves a certificate of the new CA"
+                Test-ServedChain $h.Address $port (Join-Path $oldSet 'ca.pem') | Should -BeFalse -Because "$($h.Name):$port no longer serves one of the old CA"
+            }
+            (Invoke-LabSsh -Lab $ctx.FullLab -HostName $h.Name -Command 'cat /etc/etcd/ca.pem').Output.Trim() | Should -Be (Get-Content $rotated.CaCertificatePath -Raw).Trim()
+        }
+        (Invoke-Ctl $rotated.CaCertificatePath $rotated.ClientCertificatePath $rotated.ClientKeyPath 'endpoint', 'health').ExitCode | Should -Be 0
+        (Invoke-Ctl $rotated.CaCertificatePath (Join-Path $oldSet 'client.pem') (Join-Path $oldSet 'client-key.pem') 'put', 'old-ca', 'refused').ExitCode | Should -Not -Be 0
+        # The hosts and the set agree: a deploy with the rotated set changes nothing.
+        $cluster | Install-EtcdNode -CertificateSet $rotated -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh | ForEach-Object { $_.Changed | Should -BeFalse -Because ($_.Changes -join ', ') }
     }
 }

@@ -74,7 +74,8 @@ function New-WriteLoadClient([string] $Ca, [string] $Cert, [string] $Key) {
     $policy = [Security.Cryptography.X509Certificates.X509ChainPolicy]::new()
     $policy.TrustMode = [Security.Cryptography.X509Certificates.X509ChainTrustMode]::CustomRootTrust
     $policy.RevocationMode = [Security.Cryptography.X509Certificates.X509RevocationMode]::NoCheck
-    $null = $policy.CustomTrustStore.Add([Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem([IO.File]::ReadAllText($Ca)))
+    # Every CA in the file (a bundle of two during a CA rotation), not only the first.
+    $policy.CustomTrustStore.ImportFromPem([IO.File]::ReadAllText($Ca))
     $handler.SslOptions.CertificateChainPolicy = $policy
     $handler.SslOptions.ClientCertificates = [Security.Cryptography.X509Certificates.X509CertificateCollection]::new()
     $null = $handler.SslOptions.ClientCertificates.Add([Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile($Cert, $Key))

@@ -569,6 +569,9 @@ namespace EtcdOps.Common
         /// <summary>After a renewal, a member's port still presents the old certificate.</summary>
         public const string CertificateNotServed = nameof(CertificateNotServed);
 
+        /// <summary>A CA rotation stopped at a member (its restart failed, or the cluster did not become healthy after it).</summary>
+        public const string CaRotationStopped = nameof(CaRotationStopped);
+
         // Snapshots
 
         /// <summary>No healthy voting member to take a snapshot from.</summary>

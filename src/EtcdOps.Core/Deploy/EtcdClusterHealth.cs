@@ -15,8 +15,11 @@ namespace EtcdOps.Deploy
         private EtcdClusterHealth(EtcdClient client) => _client = client;
 
         public static EtcdClusterHealth ForCluster(EtcdCluster cluster, EtcdCertificateSet certificates) =>
-            new EtcdClusterHealth(new EtcdClient(new EtcdConnection(cluster.ClientUrls, certificates.CaCertificatePath,
-                certificates.ClientCertificatePath, certificates.ClientKeyPath) { Timeout = TimeSpan.FromSeconds(1) }));
+            ForCluster(cluster, certificates.CaCertificatePath, certificates.ClientCertificatePath, certificates.ClientKeyPath);
+
+        /// <summary>The same with explicit files (a CA bundle during a CA rotation).</summary>
+        public static EtcdClusterHealth ForCluster(EtcdCluster cluster, string caCertificatePath, string clientCertificatePath, string clientKeyPath) =>
+            new EtcdClusterHealth(new EtcdClient(new EtcdConnection(cluster.ClientUrls, caCertificatePath, clientCertificatePath, clientKeyPath) { Timeout = TimeSpan.FromSeconds(1) }));
 
         /// <summary>Returns when ready; throws EtcdClusterNotReady (naming each endpoint's problem) after <paramref name="timeout"/>.</summary>
         public Task WaitAsync(TimeSpan timeout, CancellationToken cancellation) =>

@@ -44,6 +44,9 @@ namespace EtcdOps.Deploy
         public string? PeerCertificateFile { get; set; }
         public string? PeerKeyFile { get; set; }
 
+        /// <summary>conf.yml's trusted-ca-file of each transport: the CA pools etcd builds once, at start.</summary>
+        public IReadOnlyList<string> TrustedCaFiles { get; set; } = Array.Empty<string>();
+
         /// <summary>The systemd unit's name: etcd for /etc/systemd/system/etcd.service.</summary>
         public string UnitName
         {
@@ -122,6 +125,7 @@ namespace EtcdOps.Deploy
             layout.WalDir = doc.GetString("wal-dir");
             var files = new List<string>();
             var certificates = new List<string>();
+            var trusted = new List<string>();
             foreach (var section in new[] { "client-transport-security", "peer-transport-security" })
             {
                 if (doc.Get(section) is not { Kind: ConfigValueKind.Map } tls) continue;
@@ -131,12 +135,14 @@ namespace EtcdOps.Deploy
                     var client = section == "client-transport-security";
                     if (key == "cert-file") { if (client) layout.ServerCertificateFile = v.Text; else layout.PeerCertificateFile = v.Text; }
                     if (key == "key-file") { if (client) layout.ServerKeyFile = v.Text; else layout.PeerKeyFile = v.Text; }
+                    if (key == "trusted-ca-file" && !trusted.Contains(v.Text)) trusted.Add(v.Text);
                     if (!files.Contains(v.Text)) files.Add(v.Text);
                     if (key != "key-file" && !certificates.Contains(v.Text)) certificates.Add(v.Text);
                 }
             }
             layout.CertificateFiles = files;
             layout.PublicCertificateFiles = certificates;
+            layout.TrustedCaFiles = trusted;
             var certFile = files.FirstOrDefault();
             if (certFile != null) layout.CertificateDirectory = Directory(certFile);
             return layout;

@@ -82,6 +82,10 @@ namespace EtcdOps.Pki
             Add(layout.ServerKeyFile, set.ServerKeyPath, true);
             Add(layout.PeerCertificateFile, set.PeerCertificatePath(member.Name), false);
             Add(layout.PeerKeyFile, set.PeerKeyPath(member.Name), true);
+            // Install puts the client certificate beside the others (etcdctl and the snapshot schedule on the host use it).
+            var dir = layout.CertificateDirectory.TrimEnd('/') + "/";
+            Add(dir + Path.GetFileName(set.ClientCertificatePath), set.ClientCertificatePath, false);
+            Add(dir + Path.GetFileName(set.ClientKeyPath), set.ClientKeyPath, true);
             return files;
         }
 

@@ -23,16 +23,33 @@ namespace EtcdOps.Commands
         [ValidateRange(1, 36500)]
         public int ValidityDays { get; set; } = 365;
 
+        /// <summary>Rotate to a new CA with the cluster writable throughout (every leaf is issued from it; -Role does not apply).</summary>
+        [Parameter]
+        public SwitchParameter NewAuthority { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 36500)]
+        public int CaValidityDays { get; set; } = 3650;
+
+        /// <summary>How long to wait for the cluster to be healthy after each restart of a CA rotation, in seconds.</summary>
+        [Parameter]
+        [ValidateRange(5, 3600)]
+        public int TimeoutSeconds { get; set; } = 60;
+
         protected override void EndProcessing()
         {
             var roles = Role.Select(r => (CertificateRole)Enum.Parse(typeof(CertificateRole), r)).Distinct().ToList();
             foreach (var cluster in Clusters)
             {
+                if (NewAuthority)
+                {
+                    RotateAuthority(cluster);
+                    continue;
+                }
                 var members = SelectMembers(cluster);
                 var files = CertificateRenewal.FilesFor(CertificateSet, cluster, roles);
-                var onHosts = roles.Any(r => r != CertificateRole.Client);
                 var action = $"Renew the {string.Join(", ", roles)} certificate(s) of '{cluster.Name}' from the set's CA ({string.Join(", ", files)})" +
-                             (onHosts ? $" and replace them on {string.Join(", ", members.Select(m => m.Name))}, without restarting etcd" : "");
+                             $" and replace them on {string.Join(", ", members.Select(m => m.Name))}, without restarting etcd";
                 if (!ShouldProcess(CertificateSet.Path, action)) continue;
 
                 EtcdCertificateSet renewed;
@@ -49,21 +66,97 @@ namespace EtcdOps.Commands
                 }
                 WriteVerbose($"New certificates in {renewed.Path}: {string.Join(", ", files)}.");
 
-                if (onHosts)
+                // Every role has files on the hosts: the client certificate too (Install puts it there for etcdctl).
+                var hosts = RunOnHosts("Replacing certificates on the hosts", members, async (m, host, report, ct) =>
                 {
-                    var hosts = RunOnHosts("Replacing certificates on the hosts", members, async (m, host, report, ct) =>
-                    {
-                        var layout = await ReadLayoutAsync(cluster, host, ct).ConfigureAwait(false);
-                        report("Writing certificates");
-                        var (changed, _) = await RemoteFiles.EnsureAsync(host, CertificateRenewal.HostFiles(renewed, layout, m, files), ct).ConfigureAwait(false);
-                        report("Checking the ports serve them");
-                        await VerifyServedAsync(cluster, renewed, m, roles).ConfigureAwait(false);
-                        return m;
-                    });
-                    foreach (var m in hosts) WriteVerbose($"{m.Name}: serves the new certificate(s); etcd was not restarted.");
-                }
+                    var layout = await ReadLayoutAsync(cluster, host, ct).ConfigureAwait(false);
+                    report("Writing certificates");
+                    var (changed, _) = await RemoteFiles.EnsureAsync(host, CertificateRenewal.HostFiles(renewed, layout, m, files), ct).ConfigureAwait(false);
+                    report("Checking the ports serve them");
+                    await VerifyServedAsync(cluster, renewed, m, roles).ConfigureAwait(false);
+                    return m;
+                });
+                foreach (var m in hosts) WriteVerbose($"{m.Name}: serves the new certificate(s); etcd was not restarted.");
+
                 WriteObject(renewed);
             }
+        }
+
+        /// <summary>
+        /// etcd builds its CA pool only at start: trust old+new CA on every member (one restart at a time, health between),
+        /// then every leaf from the new CA (no restart), then only the new CA (one restart at a time). A re-run continues.
+        /// </summary>
+        private void RotateAuthority(EtcdCluster cluster)
+        {
+            var staging = AuthorityRotation.StagingFor(CertificateSet);
+            var resumes = System.IO.Directory.Exists(staging);
+            var action = (resumes ? $"Continue the CA rotation staged in {staging}" : $"Rotate the CA of '{cluster.Name}' to a new one") +
+                $": trust the old and the new CA on {string.Join(", ", cluster.Members.Select(m => m.Name))} (one restart at a time), upload every leaf " +
+                "from the new CA (no restart), then trust only the new CA (one restart at a time); the old CA and leaves are kept in a backup folder";
+            if (!ShouldProcess(CertificateSet.Path, action)) return;
+            AuthorityRotation rotation;
+            try { rotation = AuthorityRotation.BeginOrResume(cluster, CertificateSet, CaValidityDays, ValidityDays, Cancellation); }
+            catch (EtcdOpsException ex) { ThrowFailure(ex, CertificateSet.Path); return; }
+            WriteVerbose((rotation.Resumed ? "Continuing" : "Staged") + $" the new CA and its leaves in {rotation.StagingPath}; phase {rotation.Phase}.");
+            var activity = $"Rotating the CA of '{cluster.Name}'";
+            try
+            {
+                if (rotation.Phase == AuthorityRotationPhase.TrustBoth) TrustRolling(cluster, rotation, activity);
+                if (rotation.Phase == AuthorityRotationPhase.Leaves)
+                {
+                    var leaves = rotation.LeafFiles(cluster);
+                    var done = RunOnHosts(activity + ": leaves from the new CA", cluster.Members, async (m, host, report, ct) =>
+                    {
+                        var layout = await ReadLayoutAsync(cluster, host, ct).ConfigureAwait(false);
+                        report("Writing certificates from the new CA");
+                        await RemoteFiles.EnsureAsync(host, CertificateRenewal.HostFiles(rotation.Next, layout, m, leaves), ct).ConfigureAwait(false);
+                        await VerifyServedAsync(cluster, rotation.Next, m, new[] { CertificateRole.Server, CertificateRole.Peer }).ConfigureAwait(false);
+                        return m;
+                    });
+                    if (done.Count < cluster.Members.Count) return;   // the errors are written; a re-run continues here
+                    rotation.Advance();
+                }
+                if (rotation.Phase == AuthorityRotationPhase.TrustNew) TrustRolling(cluster, rotation, activity);
+                if (rotation.Phase > AuthorityRotationPhase.TrustNew)
+                {
+                    var (set, backup) = rotation.Finish(cluster, DateTime.UtcNow);
+                    WriteVerbose($"Every member trusts and serves only the new CA. The old CA and leaves are kept in {backup}.");
+                    WriteObject(set);
+                }
+            }
+            finally { WriteProgress(new ProgressRecord(1, activity, "Done") { RecordType = ProgressRecordType.Completed }); }
+        }
+
+        private void TrustRolling(EtcdCluster cluster, AuthorityRotation rotation, string activity)
+        {
+            var what = rotation.Phase == AuthorityRotationPhase.TrustBoth ? "trusting the old and the new CA" : "trusting only the new CA";
+            var members = cluster.Members.Where(m => !rotation.IsDone(m.Name)).ToList();
+            for (var i = 0; i < members.Count; i++)
+            {
+                var member = members[i];
+                WriteProgress(new ProgressRecord(1, activity, $"{member.Name}: {what}, restarting") { PercentComplete = 100 * i / members.Count });
+                var (ca, cert, key) = rotation.HealthCredentials;
+                var health = EtcdClusterHealth.ForCluster(cluster, ca, cert, key);
+                var restarted = RunOnHosts(activity, new[] { member }, async (m, host, report, ct) =>
+                {
+                    var layout = await ReadLayoutAsync(cluster, host, ct).ConfigureAwait(false);
+                    await RemoteFiles.EnsureAsync(host, rotation.TrustFiles(layout), ct).ConfigureAwait(false);
+                    await NodeService.RestartAsync(host, layout, ct).ConfigureAwait(false);
+                    return m;
+                });
+                if (restarted.Count == 0) ThrowFailure(new EtcdOpsException(ErrorIds.CaRotationStopped, FailureKind.InvalidOperation,
+                    $"The CA rotation stopped at {member.Name} ({what}); the members before it are done. Fix the error above and run the same command again: it continues there.", member.Name));
+                try { health.WaitAsync(TimeSpan.FromSeconds(TimeoutSeconds), Cancellation).GetAwaiter().GetResult(); }
+                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+                catch (EtcdOpsException ex)
+                {
+                    ThrowFailure(new EtcdOpsException(ErrorIds.CaRotationStopped, FailureKind.InvalidOperation,
+                        $"The CA rotation stopped after restarting {member.Name} ({what}): {ex.Message} No further member was restarted; once the cluster is healthy, run the same command again to continue.", member.Name, ex));
+                }
+                rotation.MarkDone(member.Name);
+                WriteVerbose($"{member.Name}: restarted {what}; the cluster is healthy.");
+            }
+            rotation.Advance();
         }
 
         /// <summary>A TLS handshake to the member's client and peer port must show the new certificates' serial numbers.</summary>
