@@ -197,12 +197,7 @@ namespace EtcdOps.Api
                 foreach (var entry in Cache)
                     if (entry.Key == key) return entry.Value;
             }
-            var tls = new EtcdTls(caPath, certPath, keyPath);
-#if NET
-            IEtcdTransport created = new GrpcTransport(tls);
-#else
-            IEtcdTransport created = new GatewayTransport(tls);
-#endif
+            var created = Create(caPath, certPath, keyPath);
             lock (CacheLock)
             {
                 Cache.Insert(0, new KeyValuePair<string, IEtcdTransport>(key, created));
@@ -210,6 +205,17 @@ namespace EtcdOps.Api
                 if (Cache.Count > CacheSize) Cache.RemoveAt(Cache.Count - 1);
             }
             return created;
+        }
+
+        /// <summary>A transport of its own, not shared through the cache (its own connections: the performance check's clients).</summary>
+        public static IEtcdTransport Create(string? caPath, string? certPath, string? keyPath)
+        {
+            var tls = new EtcdTls(caPath, certPath, keyPath);
+#if NET
+            return new GrpcTransport(tls);
+#else
+            return new GatewayTransport(tls);
+#endif
         }
 
         private static string Stamp(string? path)
