@@ -632,10 +632,10 @@ namespace EtcdOps.Common
         /// <summary>The data dir (and a separate wal-dir) is 700 etcd:etcd.</summary>
         public const string HostDataDirMode = nameof(HostDataDirMode);
 
-        /// <summary>Every key-file conf.yml names is 600 (or 400).</summary>
+        /// <summary>Every private key on the host (the key-files conf.yml names, and keys next to them) is 600 (or 400).</summary>
         public const string HostKeyFileMode = nameof(HostKeyFileMode);
 
-        /// <summary>No private key other than etcd's own next to its files (the CA key stays on the workstation).</summary>
+        /// <summary>No CA private key next to etcd's files (the CA key stays on the workstation).</summary>
         public const string HostCaKey = nameof(HostCaKey);
 
         /// <summary>No plain-HTTP listener (metrics, client, client-http URLs) on a non-loopback address.</summary>

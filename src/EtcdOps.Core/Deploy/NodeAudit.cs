@@ -182,8 +182,9 @@ namespace EtcdOps.Deploy
 
         private static void KeyFiles(AddFinding add, ConfigDocument doc, NodeAuditFacts facts)
         {
-            var keys = KeyPaths(doc);
-            if (keys.Count == 0)
+            // The keys conf.yml names, and every other private key lying next to them (client-key.pem for etcdctl on the host).
+            var keys = KeyPaths(doc).Concat(facts.PrivateKeyFiles).Distinct(StringComparer.Ordinal).ToList();
+            if (KeyPaths(doc).Count == 0)
             {
                 add(FindingSeverity.Error, ErrorIds.HostKeyFileMode, "key-file", "conf.yml names no key-file. Re-deploy the member with Install-EtcdNode.");
                 return;
@@ -198,18 +199,34 @@ namespace EtcdOps.Deploy
                     string.Join(" && ", bad.Select(b => b.Exists ? $"chmod 600 '{b.Path}'" : $"re-deploy the member with Install-EtcdNode ('{b.Path}' is missing)")) + ".");
         }
 
+        private static readonly System.Text.RegularExpressions.Regex CaKeyName =
+            new System.Text.RegularExpressions.Regex(@"(^|[-_.])ca([-_.]|$)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
         private static void CaKey(AddFinding add, ConfigDocument doc, NodeAuditFacts facts)
         {
             var own = KeyPaths(doc);
-            var stray = facts.PrivateKeyFiles.Where(k => !own.Contains(k, StringComparer.Ordinal)).ToList();
-            if (stray.Count == 0)
-                add(FindingSeverity.Pass, ErrorIds.HostCaKey, null,
-                    $"The only private keys next to etcd's files are its own ({(own.Count == 0 ? "none" : string.Join(", ", own))}).");
+            List<string> caKeys;
+            string how;
+            if (facts.OpensslAvailable && facts.CaPublicKeys.Count > 0)
+            {
+                // A private key whose public half is a trusted CA certificate's is that CA's key.
+                caKeys = facts.PrivateKeyFiles.Where(k => facts.PrivateKeyPublic.TryGetValue(k, out var h) && facts.CaPublicKeys.Contains(h)).ToList();
+                how = "its public key is the CA certificate's";
+            }
             else
-                add(FindingSeverity.Error, ErrorIds.HostCaKey, stray[0],
-                    $"{string.Join(", ", stray)} {(stray.Count == 1 ? "holds a private key" : "hold private keys")} etcd does not use (a CA key such as ca-key.pem, or a leftover): " +
-                    "whoever reads it can mint certificates the cluster trusts. Keep the CA key on the workstation; remove it from the host: " +
-                    string.Join(" && ", stray.Select(s => $"shred -u '{s}'")) + ".");
+            {
+                // Without openssl on the host: judged by name (ca-key.pem, ca.key, etcd-ca-key.pem, ...).
+                caKeys = facts.PrivateKeyFiles.Where(k => !own.Contains(k, StringComparer.Ordinal) && CaKeyName.IsMatch(k.Substring(k.LastIndexOf('/') + 1))).ToList();
+                how = "judged by its name: the host has no openssl to compare it with the CA certificate";
+            }
+            if (caKeys.Count == 0)
+                add(FindingSeverity.Pass, ErrorIds.HostCaKey, null,
+                    $"No CA key on the host; the private keys next to etcd's files are {(facts.PrivateKeyFiles.Count == 0 ? "none" : string.Join(", ", facts.PrivateKeyFiles))}" +
+                    (facts.OpensslAvailable ? ", none of them a trusted CA's." : " (judged by name: the host has no openssl)."));
+            else
+                add(FindingSeverity.Error, ErrorIds.HostCaKey, caKeys[0],
+                    $"{string.Join(", ", caKeys)} {(caKeys.Count == 1 ? "is" : "are")} the CA's private key ({how}): whoever reads it can mint certificates the cluster trusts. " +
+                    "Keep the CA key on the workstation and remove it from the host: " + string.Join(" && ", caKeys.Select(s => $"shred -u '{s}'")) + ".");
         }
 
         private static void PlainTextListeners(AddFinding add, ConfigDocument doc)

@@ -41,6 +41,15 @@ namespace EtcdOps.Deploy
         /// <summary>Files holding a PEM private key in the directories of conf.yml and its certificate files.</summary>
         public List<string> PrivateKeyFiles { get; } = new List<string>();
 
+        /// <summary>openssl is installed on the host, so the public-key hashes below were computed.</summary>
+        public bool OpensslAvailable { get; set; }
+
+        /// <summary>The SHA-256 of the public key of every certificate in the trusted-ca-files.</summary>
+        public HashSet<string> CaPublicKeys { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+        /// <summary>For each private key file, the SHA-256 of its public half (computed the same way).</summary>
+        public Dictionary<string, string> PrivateKeyPublic { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
         public bool Deployed => !string.IsNullOrEmpty(UnitPath) && !string.IsNullOrEmpty(ConfigPath);
 
         public RemotePathFacts? Path(string? path) => path != null && Paths.TryGetValue(path, out var p) ? p : null;
@@ -77,6 +86,12 @@ namespace EtcdOps.Deploy
                     case "started": facts.StartedMicros = Micros(value); break;
                     case "confmtime": facts.ConfigModifiedMicros = Micros(value); break;
                     case "pkey": if (value.Length > 0 && !facts.PrivateKeyFiles.Contains(value)) facts.PrivateKeyFiles.Add(value); break;
+                    case "openssl": facts.OpensslAvailable = value.Trim() == "yes"; break;
+                    case "capub": if (value.Trim().Length > 0) facts.CaPublicKeys.Add(value.Trim()); break;
+                    case "pkeypub":
+                        var space = value.IndexOf(' ');
+                        if (space > 0) facts.PrivateKeyPublic[value.Substring(space + 1)] = value.Substring(0, space);
+                        break;
                     case "stat":
                         var p = ParseStat(value);
                         if (p != null) facts.Paths[p.Path] = p;

@@ -7,7 +7,9 @@
 #   unit, exec (its ExecStart line), config (the conf.yml that line names), now, started (the unit's
 #   ExecMainStartTimestamp) and confmtime in microseconds since the epoch, active, pid, cmdconfig (the
 #   --config-file of the running process), stat (mode user group path, or "missing path") for conf.yml and each
-#   named path, pkey (a file holding a private key) for each file next to them; then a line "--- conf" and conf.yml.
+#   named path, pkey (a file holding a private key, with its stat) for each file next to them; where openssl is installed also
+#   capub (the SHA-256 of each trusted-ca-file certificate's public key) and pkeypub (hash path, the same for each
+#   private key: a key whose public half is a CA's is that CA's key); then a line "--- conf" and conf.yml.
 # Nothing but "unit=" lines on a host without such a unit.
 set -u
 dir=$1
@@ -42,25 +44,49 @@ stat_line() {
   if [ -e "$1" ]; then echo "stat=$(stat -c '%a %U %G' "$1") $1"; else echo "stat=missing $1"; fi
 }
 stat_line "$conf"
-# The paths conf.yml names (quotes and trailing blanks removed); each line of the list is one path.
-paths=
-if [ -f "$conf" ]; then
-  paths=$(sed -n 's/^[[:space:]]*\(cert-file\|key-file\|trusted-ca-file\|data-dir\|wal-dir\):[[:space:]]*//p' "$conf" |
-    sed -e 's/[[:space:]]*$//' -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/" | sort -u)
-fi
-printf '%s\n' "$paths" | while IFS= read -r p; do
+# The values of conf.yml's KEYS (a sed alternation), quotes and trailing blanks removed, one path a line.
+named() {
+  sed -n "s/^[[:space:]]*\\($1\\):[[:space:]]*//p" "$conf" 2>/dev/null |
+    sed -e 's/[[:space:]]*$//' -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/" | sort -u
+}
+named 'cert-file\|key-file\|trusted-ca-file\|data-dir\|wal-dir' | while IFS= read -r p; do
   [ -z "$p" ] || stat_line "$p"
 done
 # Private keys in the directories of conf.yml and of its certificate files: etcd's own, and any other (a CA key).
-{
+keys=$({
   dirname "$conf"
-  sed -n 's/^[[:space:]]*\(cert-file\|key-file\|trusted-ca-file\):[[:space:]]*//p' "$conf" 2>/dev/null |
-    sed -e 's/[[:space:]]*$//' -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/" | while IFS= read -r p; do dirname "$p"; done
+  named 'cert-file\|key-file\|trusted-ca-file' | while IFS= read -r p; do dirname "$p"; done
 } | sort -u | while IFS= read -r d; do
   for f in "$d"/*; do
     [ -f "$f" ] || continue
-    if grep -q -e '-----BEGIN .*PRIVATE KEY-----' "$f" 2>/dev/null; then echo "pkey=$f"; fi
+    if grep -q -e '-----BEGIN .*PRIVATE KEY-----' "$f" 2>/dev/null; then echo "$f"; fi
   done
+done)
+printf '%s\n' "$keys" | while IFS= read -r k; do
+  [ -z "$k" ] || { echo "pkey=$k"; stat_line "$k"; }
 done
+# The SHA-256 of a public key (PEM on stdin, as openssl writes it again); nothing when openssl cannot read it.
+pubhash() {
+  v=$(openssl pkey -pubin 2>/dev/null) || return 0
+  [ -z "$v" ] || printf '%s\n' "$v" | sha256sum | cut -d' ' -f1
+}
+if command -v openssl >/dev/null 2>&1; then
+  echo "openssl=yes"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  named 'trusted-ca-file' | while IFS= read -r ca; do
+    [ -f "$ca" ] || continue
+    # A CA file may hold several certificates (old and new during a rotation): each one's public key.
+    rm -f "$tmp"/c*.pem
+    awk -v d="$tmp" '/-----BEGIN CERTIFICATE-----/ { n++ } n { print > (d "/c" n ".pem") }' "$ca"
+    for c in "$tmp"/c*.pem; do
+      [ -f "$c" ] || continue
+      echo "capub=$(openssl x509 -in "$c" -noout -pubkey 2>/dev/null | pubhash)"
+    done
+  done
+  printf '%s\n' "$keys" | while IFS= read -r k; do
+    [ -z "$k" ] || echo "pkeypub=$(openssl pkey -in "$k" -passin pass: -pubout 2>/dev/null | pubhash) $k"
+  done
+fi
 echo '--- conf'
 [ ! -f "$conf" ] || cat "$conf"
