@@ -646,7 +646,7 @@ namespace EtcdOps.Common
 
         // ---- Performance check (Test-EtcdPerformance) ----
 
-        /// <summary>The performance check's keys could not all be deleted afterwards.</summary>
+        /// <summary>The performance check's keys could not all be deleted afterwards (or its new prefix held keys already).</summary>
         public const string PerformanceKeysLeft = nameof(PerformanceKeysLeft);
     }
 }
