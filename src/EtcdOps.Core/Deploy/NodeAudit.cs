@@ -45,7 +45,7 @@ namespace EtcdOps.Deploy
             var facts = await NodeAuditFacts.ReadAsync(host, cancellation).ConfigureAwait(false);
             if (!facts.Deployed)
                 throw new EtcdOpsException(ErrorIds.EtcdNotInstalled, FailureKind.NotInstalled,
-                    $"{member.Name}: no systemd unit in {EtcdHostLayout.DefaultUnitPath.Substring(0, EtcdHostLayout.DefaultUnitPath.LastIndexOf('/'))} runs etcd --config-file=... on {member.SshTarget}. Deploy the member with Install-EtcdNode first.", member.Name);
+                    $"{member.Name}: no systemd unit in {NodeAuditFacts.DefaultUnitDirectory} runs etcd --config-file=... on {member.SshTarget}. Deploy the member with Install-EtcdNode first.", member.Name);
             return Judge(member.Name, facts);
         }
 

@@ -54,9 +54,12 @@ namespace EtcdOps.Deploy
 
         public RemotePathFacts? Path(string? path) => path != null && Paths.TryGetValue(path, out var p) ? p : null;
 
-        internal static async Task<NodeAuditFacts> ReadAsync(IRemoteHost host, CancellationToken cancellation)
+        internal static readonly string DefaultUnitDirectory = EtcdHostLayout.DefaultUnitPath.Substring(0, EtcdHostLayout.DefaultUnitPath.LastIndexOf('/'));
+
+        /// <summary>Runs audit-node.sh on the host (one round trip), looking for etcd's unit in <paramref name="unitDirectory"/>.</summary>
+        internal static async Task<NodeAuditFacts> ReadAsync(IRemoteHost host, CancellationToken cancellation, string? unitDirectory = null)
         {
-            var unitDirectory = EtcdHostLayout.DefaultUnitPath.Substring(0, EtcdHostLayout.DefaultUnitPath.LastIndexOf('/'));
+            unitDirectory ??= DefaultUnitDirectory;
             var output = await host.RunCheckedAsync(RemoteScript.AuditNode.Command(unitDirectory), "reading the etcd files to audit", cancellation).ConfigureAwait(false);
             return Parse(output);
         }
