@@ -42,6 +42,8 @@
         'Invoke-EtcdDefragmentation'
         'Move-EtcdLeader'
         'Test-EtcdConsistency'
+        'Test-EtcdNode'
+        'Test-EtcdPerformance'
         'Save-EtcdRelease'
         'Install-EtcdNode'
         'Add-EtcdMember'

@@ -52,8 +52,33 @@ Describe 'Get-EtcdEndpointStatus' {
             $row.RaftAppliedIndex | Should -BeLessOrEqual $next.raftAppliedIndex
             $row.DbSize | Should -BeGreaterOrEqual $expected.dbSize
             $row.DbSize | Should -BeLessOrEqual $next.dbSize
+            # etcd 3.5 reports no quota (3.6 does, as dbSizeQuota): 0 where etcdctl shows none.
+            $row.DbSizeQuota | Should -Be ([long]$(if ($expected.dbSizeQuota) { $expected.dbSizeQuota } else { 0 }))
         }
         @($rows | Where-Object IsLeader).Count | Should -Be 1
+    }
+
+    It 'reports DbSizeInUse as etcdctl does, below DbSize once deleted keys are compacted away' {
+        # Garbage to give back: keys of 16 KB, deleted, then compacted physically.
+        $value = 'x' * 16384
+        foreach ($i in 1..40) { (Invoke-Etcdctl -Cluster $local -Arguments @('put', "/inuse/$i", $value)).ExitCode | Should -Be 0 }
+        (Invoke-Etcdctl -Cluster $local -Arguments @('del', '--prefix', '/inuse/')).ExitCode | Should -Be 0
+        $rev = ((Invoke-Etcdctl -Cluster $local -Arguments @('endpoint', 'status', '-w', 'json')).Output | ConvertFrom-Json)[0].Status.header.revision
+        (Invoke-Etcdctl -Cluster $local -Arguments @('compact', "$rev", '--physical')).ExitCode | Should -Be 0
+        (Invoke-Etcdctl -Cluster $local -Arguments @('put', '/inuse-after', 'commit')).ExitCode | Should -Be 0   # etcd updates the figure when it next commits
+
+        $before = (Invoke-Etcdctl -Cluster $local -Arguments @('endpoint', 'status', '-w', 'json')).Output | ConvertFrom-Json
+        $rows = Get-EtcdEndpointStatus -Endpoint $local.Endpoints @tls
+        $after = (Invoke-Etcdctl -Cluster $local -Arguments @('endpoint', 'status', '-w', 'json')).Output | ConvertFrom-Json
+        foreach ($row in $rows) {
+            $a = ($before | Where-Object Endpoint -eq $row.Endpoint).Status.dbSizeInUse
+            $b = ($after | Where-Object Endpoint -eq $row.Endpoint).Status.dbSizeInUse
+            $a | Should -Not -BeNullOrEmpty
+            $row.DbSizeInUse | Should -BeGreaterOrEqual ([math]::Min($a, $b))
+            $row.DbSizeInUse | Should -BeLessOrEqual ([math]::Max($a, $b))
+            $row.DbSizeInUse | Should -BeLessThan $row.DbSize -Because 'the deleted values are free space inside the file'
+        }
+        ($rows | Format-Table | Out-String) | Should -Match 'DB SIZE IN USE'
     }
 
     It 'shows the columns and humanized DB size of etcdctl --write-out=table' {

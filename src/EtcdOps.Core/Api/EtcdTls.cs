@@ -133,9 +133,14 @@ namespace EtcdOps.Api
             if (_tlsFailures.ContainsKey(uri.Authority)) return false;
             // TLS 1.2: the handshake fails with etcd's alert. TLS 1.3: our side of the handshake completed, then etcd's alert,
             // a reset or the end of the connection arrives on the first write or read. etcd answers every request it accepted.
+            // Which of them we see depends on timing (a loaded machine sees the later ones): a reset, a broken pipe when we
+            // write after etcd closed (EPIPE, SocketError.Shutdown), or the end of the stream before etcd's HTTP/2 settings,
+            // which .NET reports as an HttpRequestException with nothing below it.
             var socket = Find<SocketException>(ex);
-            if (socket != null) return socket.SocketErrorCode == SocketError.ConnectionReset || socket.SocketErrorCode == SocketError.ConnectionAborted;
-            return Find<AuthenticationException>(ex) != null || Find<IOException>(ex) != null;
+            if (socket != null)
+                return socket.SocketErrorCode == SocketError.ConnectionReset || socket.SocketErrorCode == SocketError.ConnectionAborted ||
+                    socket.SocketErrorCode == SocketError.Shutdown;
+            return Find<AuthenticationException>(ex) != null || Find<IOException>(ex) != null || Innermost(ex) is System.Net.Http.HttpRequestException;
         }
 
         /// <summary>Why etcd may have refused our client certificate, from what we can see on our side.</summary>
@@ -197,12 +202,7 @@ namespace EtcdOps.Api
                 foreach (var entry in Cache)
                     if (entry.Key == key) return entry.Value;
             }
-            var tls = new EtcdTls(caPath, certPath, keyPath);
-#if NET
-            IEtcdTransport created = new GrpcTransport(tls);
-#else
-            IEtcdTransport created = new GatewayTransport(tls);
-#endif
+            var created = Create(caPath, certPath, keyPath);
             lock (CacheLock)
             {
                 Cache.Insert(0, new KeyValuePair<string, IEtcdTransport>(key, created));
@@ -210,6 +210,17 @@ namespace EtcdOps.Api
                 if (Cache.Count > CacheSize) Cache.RemoveAt(Cache.Count - 1);
             }
             return created;
+        }
+
+        /// <summary>A transport of its own, not shared through the cache (its own connections: the performance check's clients).</summary>
+        public static IEtcdTransport Create(string? caPath, string? certPath, string? keyPath)
+        {
+            var tls = new EtcdTls(caPath, certPath, keyPath);
+#if NET
+            return new GrpcTransport(tls);
+#else
+            return new GatewayTransport(tls);
+#endif
         }
 
         private static string Stamp(string? path)

@@ -21,7 +21,7 @@ namespace EtcdOps.Api
     /// gateway. One channel per endpoint, kept for the session, so polling reuses one HTTP/2 connection per member.
     /// The messages and stubs are dotnet-etcd's generated ones; the channel, TLS and error handling are ours.
     /// </summary>
-    internal sealed class GrpcTransport : IEtcdTransport
+    internal sealed class GrpcTransport : IEtcdTransport, IDisposable
     {
         // etcd's own limit for requests is 1.5 MiB; responses (ranges, member lists) may be larger.
         private const int MaxReceiveBytes = 512 * 1024 * 1024;
@@ -34,6 +34,13 @@ namespace EtcdOps.Api
         }
 
         public string Name => "gRPC";
+
+        /// <summary>Closes the channels (a shared, cached transport is never disposed; the performance check's own are).</summary>
+        public void Dispose()
+        {
+            foreach (var channel in _channels.Values.Where(c => c.IsValueCreated)) channel.Value.Dispose();
+            _channels.Clear();
+        }
 
         public Task<EtcdEndpointStatus> StatusAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) =>
             Call(endpoint, "status", timeout, cancellation, async options =>

@@ -605,5 +605,51 @@ namespace EtcdOps.Common
 
         /// <summary>Remove-EtcdMember: the member is the cluster's last; removing it would end the cluster.</summary>
         public const string LastMemberRemovalRefused = nameof(LastMemberRemovalRefused);
+
+        // ---- Node audit (Test-EtcdNode): finding rules, one per check ----
+
+        /// <summary>CIS 2.1: client-transport-security has a cert-file and a key-file.</summary>
+        public const string CisCertFile = nameof(CisCertFile);
+
+        /// <summary>CIS 2.2: client-transport-security.client-cert-auth is true.</summary>
+        public const string CisClientCertAuth = nameof(CisClientCertAuth);
+
+        /// <summary>CIS 2.3: client-transport-security.auto-tls is not true.</summary>
+        public const string CisAutoTls = nameof(CisAutoTls);
+
+        /// <summary>CIS 2.4: peer-transport-security has a cert-file and a key-file.</summary>
+        public const string CisPeerCertFile = nameof(CisPeerCertFile);
+
+        /// <summary>CIS 2.5: peer-transport-security.client-cert-auth is true.</summary>
+        public const string CisPeerClientCertAuth = nameof(CisPeerClientCertAuth);
+
+        /// <summary>CIS 2.6: peer-transport-security.auto-tls is not true.</summary>
+        public const string CisPeerAutoTls = nameof(CisPeerAutoTls);
+
+        /// <summary>CIS 2.7: clients and peers are verified against a CA file of etcd's own (trusted-ca-file set in both sections, present on the host).</summary>
+        public const string CisTrustedCa = nameof(CisTrustedCa);
+
+        /// <summary>conf.yml is 600 (or stricter) and owned by root or etcd.</summary>
+        public const string HostConfigFileMode = nameof(HostConfigFileMode);
+
+        /// <summary>The data dir (and a separate wal-dir) is 700 etcd:etcd.</summary>
+        public const string HostDataDirMode = nameof(HostDataDirMode);
+
+        /// <summary>Every private key on the host (the key-files conf.yml names, and keys next to them) is 600 (or 400).</summary>
+        public const string HostKeyFileMode = nameof(HostKeyFileMode);
+
+        /// <summary>No CA private key next to etcd's files (the CA key stays on the workstation).</summary>
+        public const string HostCaKey = nameof(HostCaKey);
+
+        /// <summary>No plain-HTTP listener (metrics, client, client-http URLs) on a non-loopback address.</summary>
+        public const string HostPlainTextMetrics = nameof(HostPlainTextMetrics);
+
+        /// <summary>Warning: the running etcd started before conf.yml last changed, uses another conf.yml, or does not run.</summary>
+        public const string HostStaleProcess = nameof(HostStaleProcess);
+
+        // ---- Performance check (Test-EtcdPerformance) ----
+
+        /// <summary>The performance check's keys could not all be deleted afterwards (or its new prefix held keys already).</summary>
+        public const string PerformanceKeysLeft = nameof(PerformanceKeysLeft);
     }
 }

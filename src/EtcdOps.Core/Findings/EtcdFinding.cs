@@ -1,10 +1,14 @@
 namespace EtcdOps.Findings
 {
-    /// <summary>How bad a finding is: an Error means etcd (or Go's TLS stack) would fail; a Warning means it works for now.</summary>
+    /// <summary>
+    /// How bad a finding is: an Error means etcd (or Go's TLS stack) would fail, or an audit check failed; a Warning
+    /// means it works for now; Pass is an audit check that holds (Test-EtcdNode reports every check, passed or not).
+    /// </summary>
     internal enum FindingSeverity
     {
         Error,
         Warning,
+        Pass,
     }
 
     /// <summary>
@@ -25,7 +29,7 @@ namespace EtcdOps.Findings
         }
 
         /// <summary>
-        /// <see cref="FindingSeverity"/> by name, "Error" or "Warning": a name, not a number, in ConvertTo-Json and Export-Csv.
+        /// <see cref="FindingSeverity"/> by name, "Error", "Warning" or "Pass": a name, not a number, in ConvertTo-Json and Export-Csv.
         /// </summary>
         public string Severity { get; set; } = nameof(FindingSeverity.Error);
 
@@ -40,8 +44,11 @@ namespace EtcdOps.Findings
         /// <summary>The part of the target at fault (a config key, a certificate field), when there is one.</summary>
         public string? Key { get; set; }
 
-        /// <summary>What is wrong and what to do about it.</summary>
+        /// <summary>What is wrong and what to do about it (for a Pass: what was found).</summary>
         public string Message { get; set; } = "";
+
+        /// <summary>The benchmark or document the check comes from (e.g. a CIS recommendation), when there is one.</summary>
+        public string? Reference { get; set; }
 
         public override string ToString() =>
             $"{Severity} {Rule} {Target}{(string.IsNullOrEmpty(Key) ? "" : " [" + Key + "]")}: {Message}";

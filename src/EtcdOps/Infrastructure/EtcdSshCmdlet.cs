@@ -80,10 +80,11 @@ namespace EtcdOps.Commands
         /// <summary>
         /// Runs <paramref name="work"/> for every member in parallel (bounded by -ThrottleLimit), one connection per
         /// host. Progress reported by workers is written here, on the pipeline thread; a Completed record always
-        /// follows. Per-member failures become non-terminating errors; results come back in member order.
+        /// follows. Per-member failures become non-terminating errors (verbose messages when <paramref name="quiet"/>,
+        /// for a -Quiet that answers only $true or $false); results come back in member order.
         /// </summary>
         private protected IReadOnlyList<T> RunOnHosts<T>(string activity, IReadOnlyList<EtcdMember> members,
-            Func<EtcdMember, IRemoteHost, Action<string>, CancellationToken, Task<T>> work) where T : class
+            Func<EtcdMember, IRemoteHost, Action<string>, CancellationToken, Task<T>> work, bool quiet = false) where T : class
         {
             var events = new ConcurrentQueue<(int Index, string Status)>();
             var gate = new SemaphoreSlim(ThrottleLimit);
@@ -113,7 +114,11 @@ namespace EtcdOps.Commands
             finally { CompleteProgress(activity, members.Count); }
 
             for (var i = 0; i < members.Count; i++)
-                if (errors[i] != null) WriteHostFailure(errors[i]!, members[i]);
+                if (errors[i] != null)
+                {
+                    if (quiet) WriteVerbose($"{members[i].Name}: {errors[i]!.Message}");
+                    else WriteHostFailure(errors[i]!, members[i]);
+                }
             return results.Where(r => r != null).Select(r => r!).ToList();
         }
 
