@@ -1,0 +1,36 @@
+#!/bin/sh
+# The systemd side of Enable- and Disable-EtcdSnapshotSchedule.
+# Arguments: enable TIMER RELOAD RESTART
+#   RELOAD "reload" when a unit file was just written (daemon-reload), RESTART "restart" when the timer's own
+#   file was (so its new calendar holds now). Enables and starts the timer when it is not.
+# Arguments: disable TIMER SERVICE FILE...
+#   Stops and disables the timer, stops a snapshot that is running, removes the FILEs (units, script) and
+#   makes systemd forget the units. The snapshots stay.
+# Prints "changed: ..." for what it did.
+set -eu
+action=$1 timer=$2
+shift 2
+case $action in
+  enable)
+    [ "$1" != reload ] || systemctl daemon-reload
+    if ! systemctl is-enabled --quiet "$timer"; then systemctl enable --quiet "$timer"; echo "changed: $timer enabled"; fi
+    if ! systemctl is-active --quiet "$timer"; then systemctl start "$timer"; echo "changed: $timer started"
+    elif [ "$2" = restart ]; then systemctl restart "$timer"; echo "changed: $timer restarted"; fi
+    ;;
+  disable)
+    service=$1
+    shift
+    if systemctl is-enabled --quiet "$timer" 2>/dev/null || systemctl is-active --quiet "$timer"; then
+      systemctl disable --now --quiet "$timer"; echo "changed: $timer stopped and disabled"
+    fi
+    if systemctl is-active --quiet "$service"; then systemctl stop "$service"; echo "changed: the running $service stopped"; fi
+    removed=
+    for f in "$@"; do
+      [ -e "$f" ] || continue
+      rm -f "$f"; echo "changed: $f removed"; removed=yes
+    done
+    [ -z "$removed" ] || systemctl daemon-reload
+    systemctl reset-failed "$timer" "$service" 2>/dev/null || true
+    ;;
+  *) echo "$0: unknown action '$action'" >&2; exit 2 ;;
+esac
