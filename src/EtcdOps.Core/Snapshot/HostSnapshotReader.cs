@@ -19,7 +19,7 @@ namespace EtcdOps.Snapshot
         /// <summary>The directory read and its snapshots, oldest name first. <paramref name="directory"/> null: the schedule's, else the default.</summary>
         public static async Task<HostSnapshotListing> ReadAsync(IRemoteHost host, EtcdMember member, string? directory, CancellationToken cancellation)
         {
-            var command = RemoteScript.Get("list-snapshots").Command(SnapshotSchedule.ServicePath, SnapshotScheduleSettings.DefaultDirectory, directory ?? "");
+            var command = RemoteScript.ListSnapshots.Command(SnapshotSchedule.ServicePath, SnapshotScheduleSettings.DefaultDirectory, directory ?? "");
             var output = await host.RunCheckedAsync(command, "listing the snapshots", cancellation).ConfigureAwait(false);
             return Parse(output, member.Name);
         }

@@ -160,14 +160,14 @@ namespace EtcdOps.Snapshot
         /// <summary>The schedule's files on a host: the script, the service, the timer (in that order).</summary>
         public static IReadOnlyList<RemoteFile> Files(EtcdCluster cluster, EtcdMember member, EtcdHostLayout layout, SnapshotScheduleSettings settings) => new[]
         {
-            new RemoteFile(ScriptPath, Encoding.UTF8.GetBytes(RemoteScript.Get("etcd-snapshot").Text), "0755"),
+            new RemoteFile(ScriptPath, Encoding.UTF8.GetBytes(RemoteScript.EtcdSnapshot.Text), "0755"),
             new RemoteFile(ServicePath, Encoding.UTF8.GetBytes(RenderService(cluster, member, layout, settings)), "0644"),
             new RemoteFile(TimerPath, Encoding.UTF8.GetBytes(RenderTimer(cluster, member, settings)), "0644"),
         };
 
         /// <summary>schedule-probe.sh for this host: the calendar, the timer, the directory, etcdctl, the files and what the service needs.</summary>
         internal static string ProbeCommand(EtcdHostLayout layout, SnapshotScheduleSettings settings, IReadOnlyList<RemoteFile> files) =>
-            RemoteScript.Get("schedule-probe").Command(new[]
+            RemoteScript.ScheduleProbe.Command(new[]
             {
                 TimerName, settings.OnCalendar, settings.Directory, Account, Account, layout.EtcdctlBinary, layout.ClientCertificateFile(settings.ClientName),
                 files.Count.ToString(CultureInfo.InvariantCulture),
@@ -232,7 +232,7 @@ namespace EtcdOps.Snapshot
                 })
                 : null;
             var unitsWritten = plan.FilesToWrite.Any(f => f.Path != ScriptPath);
-            var enable = RemoteScript.Get("schedule-timer").Command("enable", TimerName, unitsWritten ? "reload" : "no-reload",
+            var enable = RemoteScript.ScheduleTimer.Command("enable", TimerName, unitsWritten ? "reload" : "no-reload",
                 plan.FilesToWrite.Any(f => f.Path == TimerPath) ? "restart" : "no-restart");
             var (changed, other) = await RemoteFiles.EnsureAsync(host, plan.FilesToWrite, cancellation, prepare, enable).ConfigureAwait(false);
             result.Changes.AddRange(changed.Select(c => c.ContentChanged ? c.Path : c.Path + " (mode or owner)"));
@@ -253,7 +253,7 @@ namespace EtcdOps.Snapshot
         }
 
         internal static string DisableCommand() =>
-            RemoteScript.Get("schedule-timer").Command("disable", TimerName, ServiceName, TimerPath, ServicePath, ScriptPath);
+            RemoteScript.ScheduleTimer.Command("disable", TimerName, ServiceName, TimerPath, ServicePath, ScriptPath);
 
         /// <summary>The -WhatIf text of Disable-EtcdSnapshotSchedule.</summary>
         public const string DisableDescription =
