@@ -59,3 +59,18 @@ function Get-LabInvocationId {
     }
     $ids
 }
+
+# One command on every host of the cluster (or -HostName ones), all at once: a hashtable host name -> output
+# (stdout and stderr). For checks that would otherwise cost one SSH round trip per host in a row.
+function Invoke-LabClusterSsh {
+    param([Parameter(Mandatory)] $Context, [Parameter(Mandatory)] [string] $Command, [string[]] $HostName)
+    $names = if ($HostName) { $HostName } else { $Context.Lab.Hosts.Name }
+    $lab = $Context.FullLab
+    $info = "$PSScriptRoot/LabInfo.ps1"
+    $outputs = @{}
+    $names | ForEach-Object -ThrottleLimit 8 -Parallel {
+        . $using:info
+        [pscustomobject]@{ Name = $_; Output = (Invoke-LabSsh -Lab $using:lab -HostName $_ -Command $using:Command).Output }
+    } | ForEach-Object { $outputs[$_.Name] = $_.Output }
+    $outputs
+}

@@ -88,7 +88,8 @@ namespace EtcdOps.Snapshot
         public const string TimerPath = UnitDirectory + "/" + TimerName;
 
         /// <summary>The script the service runs: EtcdOps' own, outside the folders etcd and its binaries share.</summary>
-        public const string ScriptPath = "/usr/local/lib/etcdops/etcd-snapshot.sh";
+        public const string ScriptPath = ScriptDirectory + "/etcd-snapshot.sh";
+        public const string ScriptDirectory = "/usr/local/lib/etcdops";
 
         /// <summary>The account the service runs as: etcd's, which owns the client key and the snapshots.</summary>
         private const string Account = "etcd";
@@ -170,7 +171,7 @@ namespace EtcdOps.Snapshot
             RemoteScript.ScheduleProbe.Command(new[]
             {
                 TimerName, settings.OnCalendar, settings.Directory, Account, Account, layout.EtcdctlBinary, layout.ClientCertificateFile(settings.ClientName),
-                files.Count.ToString(CultureInfo.InvariantCulture),
+                ScriptDirectory, files.Count.ToString(CultureInfo.InvariantCulture),
             }.Concat(files.Select(f => f.Path)).Concat(new[]
             {
                 layout.EtcdctlBinary, layout.ClientTrustedCaFile, layout.ClientCertificateFile(settings.ClientName), layout.ClientKeyFile(settings.ClientName),
@@ -207,6 +208,7 @@ namespace EtcdOps.Snapshot
             var plan = new SnapshotSchedulePlan(member, target, settings, cluster.ClientUrl(member), layout, files)
             {
                 PreparesDirectory = probe.Get("dir") != "ok",
+                PreparesScriptDirectory = probe.Get("sdir") != "ok",
                 Enables = probe.Get("enabled") != "enabled",
                 Starts = probe.Get("active") != "active",
                 NextRun = ParseEpoch(probe.Get("next")),
@@ -225,12 +227,15 @@ namespace EtcdOps.Snapshot
             var layout = plan.Layout;
             var result = plan.Result();
             if (plan.ChangesNothing) return result;
-            var prepare = plan.PreparesDirectory
-                ? RemoteScript.PrepareAccount.Command(new[]
-                {
-                    Account, Account, layout.EtcdUid.ToString(CultureInfo.InvariantCulture), layout.EtcdGid.ToString(CultureInfo.InvariantCulture), layout.DataDir, plan.Settings.Directory,
-                })
-                : null;
+            // write-files.sh makes missing folders owner-only: the script's folder must be readable by etcd first.
+            var prepare = RemoteScript.Sequence(
+                plan.PreparesDirectory
+                    ? RemoteScript.PrepareAccount.Command(new[]
+                    {
+                        Account, Account, layout.EtcdUid.ToString(CultureInfo.InvariantCulture), layout.EtcdGid.ToString(CultureInfo.InvariantCulture), layout.DataDir, plan.Settings.Directory,
+                    })
+                    : null,
+                plan.PreparesScriptDirectory ? RemoteScript.ScheduleTimer.Command("prepare", "-", ScriptDirectory) : null);
             var unitsWritten = plan.FilesToWrite.Any(f => f.Path != ScriptPath);
             var enable = RemoteScript.ScheduleTimer.Command("enable", TimerName, unitsWritten ? "reload" : "no-reload",
                 plan.FilesToWrite.Any(f => f.Path == TimerPath) ? "restart" : "no-restart");
@@ -283,13 +288,14 @@ namespace EtcdOps.Snapshot
         public SnapshotScheduleSettings Settings { get; }
         public string Endpoint { get; }
         public bool PreparesDirectory { get; set; }
+        public bool PreparesScriptDirectory { get; set; }
         public bool Enables { get; set; }
         public bool Starts { get; set; }
         public DateTime? NextRun { get; set; }
         public List<RemoteFile> FilesToWrite { get; } = new List<RemoteFile>();
         public List<string> Warnings { get; } = new List<string>();
 
-        public bool ChangesNothing => !PreparesDirectory && !Enables && !Starts && FilesToWrite.Count == 0;
+        public bool ChangesNothing => !PreparesDirectory && !PreparesScriptDirectory && !Enables && !Starts && FilesToWrite.Count == 0;
 
         private string Schedule => $"snapshots of {Endpoint} on '{Settings.OnCalendar}', the newest {Settings.Keep} kept in {Settings.Directory}";
 
@@ -300,6 +306,7 @@ namespace EtcdOps.Snapshot
                 if (ChangesNothing) return "Nothing to change: " + Schedule;
                 var parts = new List<string>();
                 if (PreparesDirectory) parts.Add($"create {Settings.Directory} (0700, etcd)");
+                if (PreparesScriptDirectory) parts.Add($"create {SnapshotSchedule.ScriptDirectory} (0755)");
                 if (FilesToWrite.Count > 0) parts.Add("write " + string.Join(", ", FilesToWrite.Select(f => f.Path)));
                 if (Enables || Starts) parts.Add($"enable and start {SnapshotSchedule.TimerName}");
                 else if (FilesToWrite.Any(f => f.Path == SnapshotSchedule.TimerPath)) parts.Add($"restart {SnapshotSchedule.TimerName}");

@@ -90,7 +90,7 @@ namespace EtcdOps.Tests.Snapshot
         }
 
         private static HostProbe Probe(IReadOnlyList<RemoteFile> files, params string[] lines) =>
-            HostProbe.Parse(string.Join("\n", new[] { "calendar=ok", "enabled=enabled", "active=active", "dir=ok", "etcdctl=3.5.16", "next=1900000000" }
+            HostProbe.Parse(string.Join("\n", new[] { "calendar=ok", "enabled=enabled", "active=active", "dir=ok", "sdir=ok", "etcdctl=3.5.16", "next=1900000000" }
                 .Concat(files.Select((f, i) => $"f{i}={f.Fingerprint}")).Concat(lines)));
 
         [Fact]
@@ -129,8 +129,8 @@ namespace EtcdOps.Tests.Snapshot
             var files = SnapshotSchedule.Files(Cluster, Member, Layout, settings);
             var probe = HostProbe.Parse("calendar=ok\nenabled=\nactive=inactive\ndir=missing\netcdctl=3.4.23\n");
             var plan = SnapshotSchedule.Decide(Cluster, Member, Layout, settings, files, probe, null);
-            Assert.Equal((true, true, true, 3), (plan.PreparesDirectory, plan.Enables, plan.Starts, plan.FilesToWrite.Count));
-            Assert.StartsWith("create /var/lib/etcd-snapshots (0700, etcd); write /usr/local/lib/etcdops/etcd-snapshot.sh, /etc/systemd/system/etcd-snapshot.service, " +
+            Assert.Equal((true, true, true, true, 3), (plan.PreparesDirectory, plan.PreparesScriptDirectory, plan.Enables, plan.Starts, plan.FilesToWrite.Count));
+            Assert.StartsWith("create /var/lib/etcd-snapshots (0700, etcd); create /usr/local/lib/etcdops (0755); write /usr/local/lib/etcdops/etcd-snapshot.sh, /etc/systemd/system/etcd-snapshot.service, " +
                               "/etc/systemd/system/etcd-snapshot.timer; enable and start etcd-snapshot.timer:", plan.Description);
             Assert.False(plan.Result().Enabled);
         }

@@ -1,5 +1,7 @@
 #!/bin/sh
 # The systemd side of Enable- and Disable-EtcdSnapshotSchedule.
+# Arguments: prepare - SCRIPT_DIR
+#   Makes the folder of the service's script 0755 root:root (the etcd user runs the script from there).
 # Arguments: enable TIMER RELOAD RESTART
 #   RELOAD "reload" when a unit file was just written (daemon-reload), RESTART "restart" when the timer's own
 #   file was (so its new calendar holds now). Enables and starts the timer when it is not.
@@ -11,6 +13,10 @@ set -eu
 action=$1 timer=$2
 shift 2
 case $action in
+  prepare)
+    d=$1
+    if [ "$(stat -c '%a %U %G' "$d" 2>/dev/null)" != "755 root root" ]; then install -d -m 0755 -o root -g root "$d"; echo "changed: directory $d"; fi
+    ;;
   enable)
     [ "$1" != reload ] || systemctl daemon-reload
     if ! systemctl is-enabled --quiet "$timer"; then systemctl enable --quiet "$timer"; echo "changed: $timer enabled"; fi
