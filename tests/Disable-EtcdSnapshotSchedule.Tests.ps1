@@ -12,18 +12,18 @@ Describe 'Disable-EtcdSnapshotSchedule' -Skip:(-not $env:ETCDOPS_LAB) {
         Initialize-LabCluster -Context $ctx
         $hosts = @($lab.Hosts.Name)
         $dir = '/var/lib/etcd-snapshots'
-        function On([string] $HostName, [string] $Command) { (Invoke-LabSsh -Lab $ctx.FullLab -HostName $HostName -Command $Command).Output }
-        foreach ($h in $hosts) { On $h "rm -rf $dir" | Out-Null }
+        function OnAll([string] $Command) { Invoke-LabClusterSsh -Context $ctx -Command $Command }
+        OnAll "rm -rf $dir" | Out-Null
         # The default schedule, and one snapshot on every host.
         $ctx.Cluster | Enable-EtcdSnapshotSchedule -Keep 2 @ssh -ErrorAction Stop | Out-Null
-        foreach ($h in $hosts) { On $h 'systemctl start etcd-snapshot.service' | Out-Null }
+        $listing = OnAll "systemctl start etcd-snapshot.service && ls $dir/*.db"
         $snapshots = @{}
-        foreach ($h in $hosts) { $snapshots[$h] = @((On $h "ls $dir/*.db") -split "`n" | Where-Object { $_ }) }
+        foreach ($h in $hosts) { $snapshots[$h] = @($listing[$h] -split "`n" | Where-Object { $_ }) }
     }
 
     AfterAll {
         $ctx.Cluster | Disable-EtcdSnapshotSchedule @ssh -Confirm:$false | Out-Null
-        foreach ($h in $hosts) { On $h "rm -rf $dir" | Out-Null }
+        OnAll "rm -rf $dir" | Out-Null
     }
 
     It '-WhatIf prints each host''s plan and removes nothing' {
@@ -33,10 +33,8 @@ Import-Module '$ModulePath'
 `$c | Disable-EtcdSnapshotSchedule -SshKeyPath '$($lab.KeyPath)' -KnownHostsPath '$($lab.KnownHostsPath)' -WhatIf
 "@
         foreach ($h in $lab.Hosts) { $r.Output | Should -Match "(?s)Stop and disable etcd-snapshot\.timer.*the snapshots already taken stay.*$([regex]::Escape($h.Name))" }
-        foreach ($h in $hosts) {
-            On $h 'systemctl is-active etcd-snapshot.timer' | Should -Be 'active'
-            On $h 'test -f /etc/systemd/system/etcd-snapshot.service && echo present' | Should -Be 'present'
-        }
+        $seen = OnAll 'systemctl is-active etcd-snapshot.timer; test -f /etc/systemd/system/etcd-snapshot.service && echo present'
+        foreach ($h in $hosts) { $seen[$h] | Should -Be "active`npresent" }
     }
 
     It 'removes the timer, the service and its script so systemctl no longer knows them, and keeps the snapshots' {
@@ -49,11 +47,10 @@ Import-Module '$ModulePath'
             $r.Changes | Should -Contain 'etcd-snapshot.timer stopped and disabled'
             $r.Changes | Should -Contain '/etc/systemd/system/etcd-snapshot.service removed'
         }
+        $seen = OnAll ("systemctl show -p LoadState --value etcd-snapshot.timer etcd-snapshot.service; systemctl list-timers --all --no-legend | grep -c etcd-snapshot; " +
+            "ls /etc/systemd/system/etcd-snapshot.* /usr/local/lib/etcdops/etcd-snapshot.sh 2>/dev/null | wc -l; ls $dir/*.db")
         foreach ($h in $hosts) {
-            On $h 'systemctl show -p LoadState --value etcd-snapshot.timer etcd-snapshot.service' | Should -Be "not-found`nnot-found"
-            On $h 'systemctl list-timers --all --no-legend | grep -c etcd-snapshot || true' | Should -Be '0'
-            On $h 'ls /etc/systemd/system/etcd-snapshot.* /usr/local/lib/etcdops/etcd-snapshot.sh 2>/dev/null | wc -l' | Should -Be '0'
-            @((On $h "ls $dir/*.db") -split "`n" | Where-Object { $_ }) | Should -Be $snapshots[$h]
+            $seen[$h] | Should -Be ((@('not-found', '', 'not-found', '0', '0') + $snapshots[$h]) -join "`n") -Because 'systemd knows neither unit, no file is left, and the snapshots stay'
         }
         # Still listed from the default folder.
         $listed = @(Get-EtcdSnapshot -Cluster $ctx.Cluster @ssh)

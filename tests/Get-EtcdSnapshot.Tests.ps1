@@ -99,10 +99,10 @@ Describe 'Get-EtcdSnapshot -Cluster' -Skip:(-not $env:ETCDOPS_LAB) {
         $hosts = @($ctx.Lab.Hosts.Name)
         $folder = '/var/lib/etcd-snapshots-get-test'
         function On([string] $HostName, [string] $Command) { (Invoke-LabSsh -Lab $ctx.FullLab -HostName $HostName -Command $Command).Output }
-        foreach ($h in $hosts) { On $h "rm -rf $folder" | Out-Null }
+        Invoke-LabClusterSsh -Context $ctx -Command "rm -rf $folder" | Out-Null
         $ctx.Cluster | Enable-EtcdSnapshotSchedule -Keep 3 -Directory $folder @ssh -ErrorAction Stop | Out-Null
         Invoke-LabEtcdctl -Context $ctx -Arguments @('put', 'get-snapshot/key', 'v') | Out-Null
-        foreach ($h in $hosts) { On $h 'systemctl start etcd-snapshot.service' | Out-Null }
+        Invoke-LabClusterSsh -Context $ctx -Command 'systemctl start etcd-snapshot.service' | Out-Null
         # On the second host, a copy with one byte changed (and no metadata), under a snapshot's name.
         $flipped = "$folder/lab-20200101T000000Z-r1.db"
         On $hosts[1] "cp `$(ls $folder/lab-2*.db | tail -n 1) $flipped && printf 'X' | dd of=$flipped bs=1 seek=700 conv=notrunc 2>/dev/null && chown etcd:etcd $flipped" | Out-Null
@@ -111,28 +111,27 @@ Describe 'Get-EtcdSnapshot -Cluster' -Skip:(-not $env:ETCDOPS_LAB) {
 
     AfterAll {
         $ctx.Cluster | Disable-EtcdSnapshotSchedule @ssh -Confirm:$false | Out-Null
-        foreach ($h in $hosts) { On $h "rm -rf $folder" | Out-Null }
+        Invoke-LabClusterSsh -Context $ctx -Command "rm -rf $folder" | Out-Null
     }
 
     It 'lists each host''s snapshots from the schedule''s folder, with the member and the path on that host' {
         ($listed.Member | Sort-Object -Unique) | Should -Be ($hosts | Sort-Object)
-        foreach ($h in $hosts) {
-            $onHost = @((On $h "ls $folder/*.db") -split "`n" | Where-Object { $_ })
-            @($listed | Where-Object Member -eq $h).Path | Should -Be $onHost
-        }
+        $onHosts = Invoke-LabClusterSsh -Context $ctx -Command "ls $folder/*.db"
+        foreach ($h in $hosts) { @($listed | Where-Object Member -eq $h).Path | Should -Be @($onHosts[$h] -split "`n" | Where-Object { $_ }) }
         @($listed | Where-Object Member -eq $hosts[1]).Count | Should -Be 2
     }
 
     It 'reports the size and SHA-256 the host sees, and the revision etcdutl reads from the file' {
+        $seen = Invoke-LabClusterSsh -Context $ctx -Command "for f in $folder/*.db; do echo `$f `$(stat -c %s `$f) `$(sha256sum < `$f | cut -d' ' -f1) `$(etcdutl snapshot status `$f -w json 2>/dev/null | sed -n 's/.*""revision"":\([0-9]*\).*/\1/p'); done"
         foreach ($s in $listed) {
-            $stat = On $s.Member "stat -c %s $($s.Path) && sha256sum $($s.Path)"
-            $size, $sum = $stat -split "`n"
+            $path, $size, $sum, $revision = (@($seen[$s.Member] -split "`n") -like "$($s.Path) *") -split ' '
+            $path | Should -Be $s.Path
             $s.Size | Should -Be ([long]$size)
-            $s.Sha256 | Should -Be ($sum -split ' ')[0]
+            $s.Sha256 | Should -Be $sum
             if ($s.Path -eq $flipped) { continue }
             $s.IsValid | Should -BeTrue
             $s.MetadataPath | Should -Be "$($s.Path).json"
-            $s.Revision | Should -Be ((On $s.Member "etcdutl snapshot status $($s.Path) -w json") | ConvertFrom-Json).revision
+            $s.Revision | Should -Be ([long]$revision) -Because 'etcdutl reads that revision from the file' 
             $s.Revision | Should -BeGreaterThan 0
             $s.Endpoint | Should -Be $ctx.Cluster.ClientUrl($ctx.Cluster.FindMember($s.Member))
         }
