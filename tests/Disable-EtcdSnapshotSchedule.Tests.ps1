@@ -16,7 +16,8 @@ Describe 'Disable-EtcdSnapshotSchedule' -Skip:(-not $env:ETCDOPS_LAB) {
         OnAll "rm -rf $dir" | Out-Null
         # The default schedule, and one snapshot on every host.
         $ctx.Cluster | Enable-EtcdSnapshotSchedule -Keep 2 @ssh -ErrorAction Stop | Out-Null
-        $listing = OnAll "systemctl start etcd-snapshot.service && ls $dir/*.db"
+        $runs = Start-LabSnapshotService -Context $ctx
+        $listing = OnAll "ls $dir/*.db"
         $snapshots = @{}
         foreach ($h in $hosts) { $snapshots[$h] = @($listing[$h] -split "`n" | Where-Object { $_ }) }
     }
@@ -38,7 +39,10 @@ Import-Module '$ModulePath'
     }
 
     It 'removes the timer, the service and its script so systemctl no longer knows them, and keeps the snapshots' {
-        $snapshots[$hosts[0]].Count | Should -Be 1 -Because 'the service ran once before'
+        foreach ($h in $hosts) {
+            $runs[$h] | Should -Match 'started-ok'
+            $snapshots[$h].Count | Should -Be 1 -Because 'the service ran once before'
+        }
         $removed = @($ctx.Cluster | Disable-EtcdSnapshotSchedule @ssh -Confirm:$false)
         $removed.Count | Should -Be 3
         foreach ($r in $removed) {
@@ -48,7 +52,7 @@ Import-Module '$ModulePath'
             $r.Changes | Should -Contain '/etc/systemd/system/etcd-snapshot.service removed'
         }
         $seen = OnAll ("systemctl show -p LoadState --value etcd-snapshot.timer etcd-snapshot.service; systemctl list-timers --all --no-legend | grep -c etcd-snapshot; " +
-            "ls /etc/systemd/system/etcd-snapshot.* /usr/local/lib/etcdops/etcd-snapshot.sh 2>/dev/null | wc -l; ls $dir/*.db")
+            "ls -d /etc/systemd/system/etcd-snapshot.* /usr/local/lib/etcdops 2>/dev/null | wc -l; ls $dir/*.db")
         foreach ($h in $hosts) {
             $seen[$h] | Should -Be ((@('not-found', '', 'not-found', '0', '0') + $snapshots[$h]) -join "`n") -Because 'systemd knows neither unit, no file is left, and the snapshots stay'
         }

@@ -46,7 +46,7 @@ Describe 'Enable-EtcdSnapshotSchedule' -Skip:(-not $env:ETCDOPS_LAB) {
         foreach ($i in 1..3) {
             $put = Invoke-LabEtcdctl -Context $ctx -Arguments @('put', "schedule/round", "$i", '-w', 'json')
             $revisions += [long]($put.Output | ConvertFrom-Json).header.revision
-            $round = Invoke-LabClusterSsh -Context $ctx -Command 'systemctl start etcd-snapshot.service && echo started-ok'
+            $round = Start-LabSnapshotService -Context $ctx
             foreach ($h in $hosts) { $runs[$h] += @($round[$h]) }
         }
     }

@@ -102,7 +102,7 @@ Describe 'Get-EtcdSnapshot -Cluster' -Skip:(-not $env:ETCDOPS_LAB) {
         Invoke-LabClusterSsh -Context $ctx -Command "rm -rf $folder" | Out-Null
         $ctx.Cluster | Enable-EtcdSnapshotSchedule -Keep 3 -Directory $folder @ssh -ErrorAction Stop | Out-Null
         Invoke-LabEtcdctl -Context $ctx -Arguments @('put', 'get-snapshot/key', 'v') | Out-Null
-        Invoke-LabClusterSsh -Context $ctx -Command 'systemctl start etcd-snapshot.service' | Out-Null
+        $runs = Start-LabSnapshotService -Context $ctx
         # On the second host, a copy with one byte changed (and no metadata), under a snapshot's name.
         $flipped = "$folder/lab-20200101T000000Z-r1.db"
         On $hosts[1] "cp `$(ls $folder/lab-2*.db | tail -n 1) $flipped && printf 'X' | dd of=$flipped bs=1 seek=700 conv=notrunc 2>/dev/null && chown etcd:etcd $flipped" | Out-Null
@@ -115,6 +115,7 @@ Describe 'Get-EtcdSnapshot -Cluster' -Skip:(-not $env:ETCDOPS_LAB) {
     }
 
     It 'lists each host''s snapshots from the schedule''s folder, with the member and the path on that host' {
+        foreach ($h in $hosts) { $runs[$h] | Should -Match 'started-ok' }
         ($listed.Member | Sort-Object -Unique) | Should -Be ($hosts | Sort-Object)
         $onHosts = Invoke-LabClusterSsh -Context $ctx -Command "ls $folder/*.db"
         foreach ($h in $hosts) { @($listed | Where-Object Member -eq $h).Path | Should -Be @($onHosts[$h] -split "`n" | Where-Object { $_ }) }

@@ -258,7 +258,7 @@ namespace EtcdOps.Snapshot
         }
 
         internal static string DisableCommand() =>
-            RemoteScript.ScheduleTimer.Command("disable", TimerName, ServiceName, TimerPath, ServicePath, ScriptPath);
+            RemoteScript.ScheduleTimer.Command("disable", TimerName, ServiceName, ScriptDirectory, TimerPath, ServicePath, ScriptPath);
 
         /// <summary>The -WhatIf text of Disable-EtcdSnapshotSchedule.</summary>
         public const string DisableDescription =

@@ -301,11 +301,17 @@ esac";
             }, _box.Calls);
 
             var unit = _box.Write("etc/etcd-snapshot.timer", "[Timer]\n");
+            var script = _box.Write("lib/etcdops/etcd-snapshot.sh", "#!/bin/sh\n");
+            _box.Write("lib/other/keep.sh", "#!/bin/sh\n");
             var kept = _box.Write("snapshots/prod-20261203T000000Z-r5.db", "kept");
-            var run = await _box.RunAsync(timer.Command("disable", "etcd-snapshot.timer", "etcd-snapshot.service", unit, _box.Path("etc/absent.service")));
+            var run = await _box.RunAsync(timer.Command("disable", "etcd-snapshot.timer", "etcd-snapshot.service", _box.Path("lib/etcdops"), unit, _box.Path("etc/absent.service"), script));
             Assert.True(run.Succeeded, run.Error);
-            Assert.Equal("changed: etcd-snapshot.timer stopped and disabled\nchanged: the running etcd-snapshot.service stopped\nchanged: " + unit + " removed\n", run.Output);
+            Assert.Equal("changed: etcd-snapshot.timer stopped and disabled\nchanged: the running etcd-snapshot.service stopped\nchanged: " + unit + " removed\nchanged: " + script + " removed\n", run.Output);
             Assert.False(File.Exists(unit));
+            Assert.False(Directory.Exists(_box.Path("lib/etcdops")));
+            // A folder that still holds something stays.
+            Assert.True((await _box.RunAsync(timer.Command("disable", "etcd-snapshot.timer", "etcd-snapshot.service", _box.Path("lib/other")))).Succeeded);
+            Assert.True(File.Exists(_box.Path("lib/other/keep.sh")));
             Assert.True(File.Exists(kept));
             Assert.Contains("systemctl [daemon-reload]", _box.Calls.Skip(6));
             Assert.Equal("systemctl [reset-failed] [etcd-snapshot.timer] [etcd-snapshot.service]", _box.Calls.Last());

@@ -5,9 +5,9 @@
 # Arguments: enable TIMER RELOAD RESTART
 #   RELOAD "reload" when a unit file was just written (daemon-reload), RESTART "restart" when the timer's own
 #   file was (so its new calendar holds now). Enables and starts the timer when it is not.
-# Arguments: disable TIMER SERVICE FILE...
+# Arguments: disable TIMER SERVICE SCRIPT_DIR FILE...
 #   Stops and disables the timer, stops a snapshot that is running, removes the FILEs (units, script) and
-#   makes systemd forget the units. The snapshots stay.
+#   SCRIPT_DIR when that leaves it empty, and makes systemd forget the units. The snapshots stay.
 # Prints "changed: ..." for what it did.
 set -eu
 action=$1 timer=$2
@@ -24,8 +24,8 @@ case $action in
     elif [ "$2" = restart ]; then systemctl restart "$timer"; echo "changed: $timer restarted"; fi
     ;;
   disable)
-    service=$1
-    shift
+    service=$1 sdir=$2
+    shift 2
     if systemctl is-enabled --quiet "$timer" 2>/dev/null || systemctl is-active --quiet "$timer"; then
       systemctl disable --now --quiet "$timer"; echo "changed: $timer stopped and disabled"
     fi
@@ -35,6 +35,7 @@ case $action in
       [ -e "$f" ] || continue
       rm -f "$f"; echo "changed: $f removed"; removed=yes
     done
+    [ ! -d "$sdir" ] || rmdir "$sdir" 2>/dev/null || true
     [ -z "$removed" ] || systemctl daemon-reload
     systemctl reset-failed "$timer" "$service" 2>/dev/null || true
     ;;
