@@ -27,7 +27,7 @@ namespace EtcdOps.Tests.Snapshot
         // A layout New-EtcdConfig could have made: other folders than the defaults, read back from conf.yml.
         private static readonly EtcdHostLayout Layout = EtcdHostLayout.Parse(
             "unit=/etc/systemd/system/etcd.service\nexec=ExecStart=/opt/etcd/bin/etcd --config-file=/etc/ssl/etcd/conf.yml\n--- conf\n" +
-            "data-dir: /srv/etcd\nclient-transport-security:\n  cert-file: /etc/ssl/etcd/server.pem\n  key-file: /etc/ssl/etcd/server-key.pem\n  trusted-ca-file: /etc/ssl/etcd/ca.pem\n",
+            "data-dir: /srv/etcd\nclient-transport-security:\n  cert-file: /etc/ssl/etcd/server.pem\n  key-file: /etc/ssl/etcd/server-key.pem\n  trusted-ca-file: /etc/ssl/etcd/root-ca.pem\n",
             "/var/lib/etcd");
 
         private readonly ScriptSandbox _box = new ScriptSandbox();
@@ -46,7 +46,11 @@ namespace EtcdOps.Tests.Snapshot
             Assert.Contains("User=etcd", lines);
             Assert.Contains("UMask=0077", lines);
             Assert.Contains("ExecStart=/bin/sh /usr/local/lib/etcdops/etcd-snapshot.sh /opt/etcd/bin/etcdctl /opt/etcd/bin/etcdutl https://10.0.0.11:2379 " +
-                            "/etc/ssl/etcd/ca.pem /etc/ssl/etcd/client.pem /etc/ssl/etcd/client-key.pem /backup/etcd 3 prod", lines);
+                            "/etc/ssl/etcd/root-ca.pem /etc/ssl/etcd/client.pem /etc/ssl/etcd/client-key.pem /backup/etcd 3 prod", lines);
+            // Without a client trusted-ca-file in conf.yml, the certificate folder's ca.pem.
+            var bare = Layout.Clone();
+            bare.ClientCaFile = null;
+            Assert.Contains(" /etc/ssl/etcd/ca.pem /etc/ssl/etcd/client.pem ", SnapshotSchedule.RenderService(Cluster, Member, bare, Settings()));
             // Written only to its own folder (the listing reads the folder back from this line).
             Assert.Contains("ProtectSystem=strict", lines);
             Assert.Contains("ReadWritePaths=/backup/etcd", lines);
