@@ -33,6 +33,8 @@
         'Get-EtcdEndpointStatus'
         'Save-EtcdSnapshot'
         'Get-EtcdSnapshot'
+        'Enable-EtcdSnapshotSchedule'
+        'Disable-EtcdSnapshotSchedule'
         'Test-EtcdEndpointHealth'
         'Wait-EtcdCluster'
         'Get-EtcdctlEnvironment'

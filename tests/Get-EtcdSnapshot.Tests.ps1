@@ -1,5 +1,6 @@
 BeforeAll {
     . "$PSScriptRoot/common.ps1"
+    . "$PSScriptRoot/lab/LabCluster.ps1"
     $dir = New-TestDirectory
 
     # etcd's layout, made by hand: the data (a multiple of 512 bytes) and its SHA-256 as the last 32 bytes.
@@ -85,5 +86,69 @@ Describe 'Get-EtcdSnapshot' {
     It 'takes objects with a Path property from the pipeline' {
         $path = New-SnapshotLikeFile 'piped.db'
         ([pscustomobject]@{ Path = $path } | Get-EtcdSnapshot).IsValid | Should -BeTrue
+    }
+}
+
+# The snapshots Enable-EtcdSnapshotSchedule's service took on the lab cluster's hosts, listed over SSH and checked
+# against what the hosts themselves say (stat, sha256sum, etcdutl).
+Describe 'Get-EtcdSnapshot -Cluster' -Skip:(-not $env:ETCDOPS_LAB) {
+    BeforeAll {
+        $ctx = Get-LabClusterContext
+        $ssh = $ctx.Ssh
+        Initialize-LabCluster -Context $ctx
+        $hosts = @($ctx.Lab.Hosts.Name)
+        $folder = '/var/lib/etcd-snapshots-get-test'
+        function On([string] $HostName, [string] $Command) { (Invoke-LabSsh -Lab $ctx.FullLab -HostName $HostName -Command $Command).Output }
+        Invoke-LabClusterSsh -Context $ctx -Command "rm -rf $folder" | Out-Null
+        $ctx.Cluster | Enable-EtcdSnapshotSchedule -Keep 3 -Directory $folder @ssh -ErrorAction Stop | Out-Null
+        Invoke-LabEtcdctl -Context $ctx -Arguments @('put', 'get-snapshot/key', 'v') | Out-Null
+        $runs = Start-LabSnapshotService -Context $ctx
+        # On the second host, a copy with one byte changed (and no metadata), under a snapshot's name.
+        $flipped = "$folder/lab-20200101T000000Z-r1.db"
+        On $hosts[1] "cp `$(ls $folder/lab-2*.db | tail -n 1) $flipped && printf 'X' | dd of=$flipped bs=1 seek=700 conv=notrunc 2>/dev/null && chown etcd:etcd $flipped" | Out-Null
+        $listed = @(Get-EtcdSnapshot -Cluster $ctx.Cluster @ssh -WarningVariable warned -WarningAction SilentlyContinue)
+    }
+
+    AfterAll {
+        $ctx.Cluster | Disable-EtcdSnapshotSchedule @ssh -Confirm:$false | Out-Null
+        Invoke-LabClusterSsh -Context $ctx -Command "rm -rf $folder" | Out-Null
+    }
+
+    It 'lists each host''s snapshots from the schedule''s folder, with the member and the path on that host' {
+        foreach ($h in $hosts) { $runs[$h] | Should -Match 'started-ok' }
+        ($listed.Member | Sort-Object -Unique) | Should -Be ($hosts | Sort-Object)
+        $onHosts = Invoke-LabClusterSsh -Context $ctx -Command "ls $folder/*.db"
+        foreach ($h in $hosts) { @($listed | Where-Object Member -eq $h).Path | Should -Be @($onHosts[$h] -split "`n" | Where-Object { $_ }) }
+        @($listed | Where-Object Member -eq $hosts[1]).Count | Should -Be 2
+    }
+
+    It 'reports the size and SHA-256 the host sees, and the revision etcdutl reads from the file' {
+        $seen = Invoke-LabClusterSsh -Context $ctx -Command "for f in $folder/*.db; do echo `$f `$(stat -c %s `$f) `$(sha256sum < `$f | cut -d' ' -f1) `$(etcdutl snapshot status `$f -w json 2>/dev/null | sed -n 's/.*""revision"":\([0-9]*\).*/\1/p'); done"
+        foreach ($s in $listed) {
+            $path, $size, $sum, $revision = (@($seen[$s.Member] -split "`n") -like "$($s.Path) *") -split ' '
+            $path | Should -Be $s.Path
+            $s.Size | Should -Be ([long]$size)
+            $s.Sha256 | Should -Be $sum
+            if ($s.Path -eq $flipped) { continue }
+            $s.IsValid | Should -BeTrue
+            $s.MetadataPath | Should -Be "$($s.Path).json"
+            $s.Revision | Should -Be ([long]$revision) -Because 'etcdutl reads that revision from the file' 
+            $s.Revision | Should -BeGreaterThan 0
+            $s.Endpoint | Should -Be $ctx.Cluster.ClientUrl($ctx.Cluster.FindMember($s.Member))
+        }
+    }
+
+    It 'finds the changed byte by etcd''s trailer hash, with a warning naming the member' {
+        $bad = @($listed | Where-Object Path -eq $flipped | Where-Object Member -eq $hosts[1])
+        $bad.Count | Should -Be 1
+        $bad[0].IsValid | Should -BeFalse
+        $bad[0].Problem | Should -BeLike '*trailer does not match*'
+        @($listed | Where-Object { -not $_.IsValid }).Count | Should -Be 1
+        $warned | Should -Be "$($hosts[1]): $flipped`: $($bad[0].Problem)"
+    }
+
+    It 'lists only the -Member hosts, and nothing from a folder that does not exist' {
+        @(Get-EtcdSnapshot -Cluster $ctx.Cluster -Member $hosts[2] @ssh).Member | Sort-Object -Unique | Should -Be $hosts[2]
+        Get-EtcdSnapshot -Cluster $ctx.Cluster -Directory /var/lib/no-such-folder @ssh | Should -BeNullOrEmpty
     }
 }

@@ -59,3 +59,30 @@ function Get-LabInvocationId {
     }
     $ids
 }
+
+# One command on every host of the cluster (or -HostName ones), all at once: a hashtable host name -> output
+# (stdout and stderr). For checks that would otherwise cost one SSH round trip per host in a row.
+function Invoke-LabClusterSsh {
+    param([Parameter(Mandatory)] $Context, [Parameter(Mandatory)] [string] $Command, [string[]] $HostName)
+    $names = if ($HostName) { $HostName } else { $Context.Lab.Hosts.Name }
+    $lab = $Context.FullLab
+    $info = "$PSScriptRoot/LabInfo.ps1"
+    $outputs = @{}
+    $names | ForEach-Object -ThrottleLimit 8 -Parallel {
+        . $using:info
+        [pscustomobject]@{ Name = $_; Output = (Invoke-LabSsh -Lab $using:lab -HostName $_ -Command $using:Command).Output }
+    } | ForEach-Object { $outputs[$_.Name] = $_.Output }
+    $outputs
+}
+
+# Runs etcd-snapshot.service (Enable-EtcdSnapshotSchedule's) once on every host of the cluster, all at once, each
+# waiting for its run: a hashtable host name -> output, which ends in 'started-ok' when the run succeeded.
+# systemd in the lab's containers now and then cannot set up a unit's cgroup when it starts again right after it
+# ended (the old one is not gone yet: 'Failed to kill control group ... Input/output error'); the start then fails
+# with 219/CGROUP before the service's script runs. Only that is started again; any other failure counts.
+function Start-LabSnapshotService {
+    param([Parameter(Mandatory)] $Context)
+    $command = 'for try in 1 2 3; do systemctl start etcd-snapshot.service && { echo started-ok; exit 0; }; ' +
+        '[ "$(systemctl show -p ExecMainStatus --value etcd-snapshot.service)" = 219 ] || exit 1; sleep 1; done; exit 1'
+    Invoke-LabClusterSsh -Context $Context -Command $command
+}

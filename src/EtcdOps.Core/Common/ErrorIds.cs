@@ -583,6 +583,14 @@ namespace EtcdOps.Common
         /// <summary>The snapshot path is not usable (a missing folder, a file where a folder was meant, an existing file).</summary>
         public const string InvalidSnapshotPath = nameof(InvalidSnapshotPath);
 
+        // Snapshot schedule (Enable-, Disable-EtcdSnapshotSchedule)
+
+        /// <summary>-OnCalendar, -Keep or -Directory cannot be used: systemd does not understand the calendar, or the path is not a plain absolute one.</summary>
+        public const string InvalidSnapshotSchedule = nameof(InvalidSnapshotSchedule);
+
+        /// <summary>A member's host lacks the CA, client certificate or client key the snapshot service would use.</summary>
+        public const string SnapshotClientCertificateMissing = nameof(SnapshotClientCertificateMissing);
+
         // ---- Membership (Add-EtcdMember, Remove-EtcdMember, Install-EtcdNode on a running cluster) ----
 
         /// <summary>No voting member of the cluster answered a membership request (member list, add, promote, remove) or a maintenance request.</summary>

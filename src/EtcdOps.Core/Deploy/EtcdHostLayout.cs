@@ -46,6 +46,16 @@ namespace EtcdOps.Deploy
 
         /// <summary>conf.yml's trusted-ca-file of each transport: the CA pools etcd builds once, at start.</summary>
         public IReadOnlyList<string> TrustedCaFiles { get; set; } = Array.Empty<string>();
+        /// <summary>client-transport-security's trusted-ca-file: the CA etcd's clients are checked against (and, in EtcdOps' sets, the server's CA).</summary>
+        public string? ClientCaFile { get; set; }
+
+        /// <summary>The CA a client on the host (etcdctl) trusts: conf.yml's client trusted-ca-file, else ca.pem in the certificate folder.</summary>
+        public string ClientTrustedCaFile => ClientCaFile ?? CertificateDirectory.TrimEnd('/') + "/" + EtcdCertificateSet.CaFile;
+
+        /// <summary>The client certificate Install-EtcdNode places beside the server's: &lt;name&gt;.pem (New-EtcdCertificateSet -ClientName).</summary>
+        public string ClientCertificateFile(string clientName) => CertificateDirectory.TrimEnd('/') + "/" + clientName + ".pem";
+
+        public string ClientKeyFile(string clientName) => CertificateDirectory.TrimEnd('/') + "/" + clientName + "-key.pem";
 
         /// <summary>The systemd unit's name: etcd for /etc/systemd/system/etcd.service.</summary>
         public string UnitName
@@ -60,6 +70,11 @@ namespace EtcdOps.Deploy
         public string ConfigDirectory => Directory(ConfigPath);
 
         public string EtcdBinary => BinaryDirectory.TrimEnd('/') + "/etcd";
+
+        public string EtcdctlBinary => BinaryDirectory.TrimEnd('/') + "/etcdctl";
+
+        /// <summary>etcdutl (etcd 3.5 and later; a 3.4 host has none).</summary>
+        public string EtcdutlBinary => BinaryDirectory.TrimEnd('/') + "/etcdutl";
 
         /// <summary>The directories etcd must own (0700): config, data, and a separate WAL dir.</summary>
         public IReadOnlyList<string> EtcdDirectories =>
@@ -136,6 +151,7 @@ namespace EtcdOps.Deploy
                     if (key == "cert-file") { if (client) layout.ServerCertificateFile = v.Text; else layout.PeerCertificateFile = v.Text; }
                     if (key == "key-file") { if (client) layout.ServerKeyFile = v.Text; else layout.PeerKeyFile = v.Text; }
                     if (key == "trusted-ca-file" && !trusted.Contains(v.Text)) trusted.Add(v.Text);
+                    if (key == "trusted-ca-file" && client) layout.ClientCaFile = v.Text;
                     if (!files.Contains(v.Text)) files.Add(v.Text);
                     if (key != "key-file" && !certificates.Contains(v.Text)) certificates.Add(v.Text);
                 }

@@ -83,9 +83,8 @@ namespace EtcdOps.Pki
             Add(layout.PeerCertificateFile, set.PeerCertificatePath(member.Name), false);
             Add(layout.PeerKeyFile, set.PeerKeyPath(member.Name), true);
             // Install puts the client certificate beside the others (etcdctl and the snapshot schedule on the host use it).
-            var dir = layout.CertificateDirectory.TrimEnd('/') + "/";
-            Add(dir + Path.GetFileName(set.ClientCertificatePath), set.ClientCertificatePath, false);
-            Add(dir + Path.GetFileName(set.ClientKeyPath), set.ClientKeyPath, true);
+            Add(layout.ClientCertificateFile(set.ClientName), set.ClientCertificatePath, false);
+            Add(layout.ClientKeyFile(set.ClientName), set.ClientKeyPath, true);
             return files;
         }
 

@@ -30,6 +30,10 @@ namespace EtcdOps.Remote
         public static RemoteScript Uninstall => Get("uninstall");
         public static RemoteScript MoveAside => Get("move-aside");
         public static RemoteScript AuditNode => Get("audit-node");
+        public static RemoteScript EtcdSnapshot => Get("etcd-snapshot");
+        public static RemoteScript ListSnapshots => Get("list-snapshots");
+        public static RemoteScript ScheduleProbe => Get("schedule-probe");
+        public static RemoteScript ScheduleTimer => Get("schedule-timer");
 
         private RemoteScript(string name, string text)
         {

@@ -35,10 +35,34 @@ namespace EtcdOps.Snapshot
                 snapshot.Problem = checker.Problem() ?? "";
             }
             var metadataPath = MetadataPathFor(snapshot.Path);
-            if (File.Exists(metadataPath))
+            return Judge(snapshot, File.Exists(metadataPath) ? metadataPath : null, () => File.ReadAllText(metadataPath));
+        }
+
+        /// <summary>
+        /// The verdict on a file of <paramref name="length"/> bytes by etcd's rules (what etcdctl and etcdutl check): null
+        /// when it is whole, else why not. <paramref name="trailerMatches"/> says whether the last 32 bytes are the SHA-256
+        /// of the rest; it is asked only when the size fits.
+        /// </summary>
+        internal static string? Problem(long length, Func<bool> trailerMatches)
+        {
+            if (length < TrailerLength || (length - TrailerLength) % 512 != 0)
+                return $"{length} bytes is not an etcd snapshot's size (a multiple of 512 plus the 32-byte SHA-256): the file is cut short or not a snapshot";
+            if (!trailerMatches())
+                return "the SHA-256 trailer does not match the data: the file is corrupt (etcdutl snapshot restore would refuse it)";
+            return null;
+        }
+
+        /// <summary>
+        /// Completes a checked snapshot (Size, Sha256 and Problem set from the file itself) with its metadata, when there is
+        /// any at <paramref name="metadataPath"/> (read by <paramref name="readMetadata"/>), and the verdict. One rule for
+        /// files here and files on a host.
+        /// </summary>
+        internal static EtcdSnapshot Judge(EtcdSnapshot snapshot, string? metadataPath, Func<string> readMetadata)
+        {
+            if (metadataPath != null)
             {
                 snapshot.MetadataPath = metadataPath;
-                var problem = ReadMetadata(metadataPath, snapshot);
+                var problem = ReadMetadata(metadataPath, readMetadata(), snapshot);
                 if (snapshot.Problem.Length == 0 && problem != null) snapshot.Problem = problem;
             }
             snapshot.IsValid = snapshot.Problem.Length == 0;
@@ -64,12 +88,12 @@ namespace EtcdOps.Snapshot
             AtomicFile.WriteAllText(snapshot.MetadataPath, json + "\n", privateFile: true);
         }
 
-        private static string? ReadMetadata(string path, EtcdSnapshot snapshot)
+        private static string? ReadMetadata(string path, string json, EtcdSnapshot snapshot)
         {
             Metadata? metadata;
             try
             {
-                metadata = JsonSerializer.Deserialize<Metadata>(File.ReadAllText(path));
+                metadata = JsonSerializer.Deserialize<Metadata>(json);
             }
             catch (JsonException ex)
             {
@@ -145,15 +169,7 @@ namespace EtcdOps.Snapshot
         public string FileSha256() => Hex(_fileHash ??= _file.GetHashAndReset());
 
         /// <summary>Null when the file is a whole etcd snapshot; else why not, in etcdctl's terms.</summary>
-        public string? Problem()
-        {
-            if (Length < SnapshotFile.TrailerLength || (Length - SnapshotFile.TrailerLength) % 512 != 0)
-                return $"{Length} bytes is not an etcd snapshot's size (a multiple of 512 plus the 32-byte SHA-256): the file is cut short or not a snapshot";
-            var data = _data.GetHashAndReset();
-            if (!data.SequenceEqual(_tail))
-                return "the SHA-256 trailer does not match the data: the file is corrupt (etcdutl snapshot restore would refuse it)";
-            return null;
-        }
+        public string? Problem() => SnapshotFile.Problem(Length, () => _data.GetHashAndReset().SequenceEqual(_tail));
 
         private static string Hex(byte[] bytes) => string.Concat(bytes.Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
 

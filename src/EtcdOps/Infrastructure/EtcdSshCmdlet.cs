@@ -78,13 +78,57 @@ namespace EtcdOps.Commands
             await SshRemoteHost.ConnectAsync($"{member.Name} ({member.SshTarget})", member.SshTarget, SshOptionsFor(member), cancellation).ConfigureAwait(false);
 
         /// <summary>
-        /// Runs <paramref name="work"/> for every member in parallel (bounded by -ThrottleLimit), one connection per
-        /// host. Progress reported by workers is written here, on the pipeline thread; a Completed record always
-        /// follows. Per-member failures become non-terminating errors (verbose messages when <paramref name="quiet"/>,
-        /// for a -Quiet that answers only $true or $false); results come back in member order.
+        /// Runs <paramref name="work"/> for every member in parallel (see <see cref="RunInParallel"/>), one connection per host.
+        /// With <paramref name="quiet"/> a host's failure is a verbose message (for a -Quiet that answers only $true or $false).
         /// </summary>
         private protected IReadOnlyList<T> RunOnHosts<T>(string activity, IReadOnlyList<EtcdMember> members,
-            Func<EtcdMember, IRemoteHost, Action<string>, CancellationToken, Task<T>> work, bool quiet = false) where T : class
+            Func<EtcdMember, IRemoteHost, Action<string>, CancellationToken, Task<T>> work, bool quiet = false) where T : class =>
+            RunInParallel(activity, members, async (m, report, ct) =>
+            {
+                report("Connecting");
+                using var host = await ConnectAsync(m, ct).ConfigureAwait(false);
+                return await work(m, host, report, ct).ConfigureAwait(false);
+            }, quiet).Select(r => r.Result).ToList();
+
+        /// <summary>
+        /// Two steps on every member's host over one connection each: <paramref name="plan"/> looks (changing nothing),
+        /// then, on the pipeline thread, ShouldProcess(target, action) of <paramref name="describe"/> asks per host (so
+        /// -WhatIf prints each host's plan), and <paramref name="apply"/> carries out the approved plans. A host whose
+        /// plan failed gets its error and no second step; the others go on.
+        /// </summary>
+        private protected IReadOnlyList<TResult> PlanAndApplyOnHosts<TPlan, TResult>(string activity, IReadOnlyList<EtcdMember> members,
+            Func<EtcdMember, IRemoteHost, Action<string>, CancellationToken, Task<TPlan>> plan, Func<TPlan, (string Target, string Action)> describe,
+            Func<EtcdMember, IRemoteHost, TPlan, Action<string>, CancellationToken, Task<TResult>> apply) where TPlan : class where TResult : class
+        {
+            var hosts = new ConcurrentDictionary<EtcdMember, IRemoteHost>();
+            try
+            {
+                var plans = RunInParallel("Inspecting: " + activity, members, async (m, report, ct) =>
+                {
+                    report("Connecting");
+                    var host = hosts[m] = await ConnectAsync(m, ct).ConfigureAwait(false);
+                    report("Inspecting");
+                    return await plan(m, host, report, ct).ConfigureAwait(false);
+                });
+                var approved = plans.Where(p => { var (target, action) = describe(p.Result); return ShouldProcess(target, action); }).ToList();
+                if (approved.Count == 0) return Array.Empty<TResult>();
+                var planOf = approved.ToDictionary(p => p.Member, p => p.Result);
+                return RunInParallel(activity, approved.Select(p => p.Member).ToList(),
+                    (m, report, ct) => apply(m, hosts[m], planOf[m], report, ct)).Select(r => r.Result).ToList();
+            }
+            finally
+            {
+                foreach (var host in hosts.Values) host.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// Runs <paramref name="work"/> for every member in parallel (bounded by -ThrottleLimit). Progress reported by
+        /// workers is written here, on the pipeline thread; a Completed record always follows. Per-member failures become
+        /// non-terminating errors; results come back in member order.
+        /// </summary>
+        private IReadOnlyList<(EtcdMember Member, T Result)> RunInParallel<T>(string activity, IReadOnlyList<EtcdMember> members,
+            Func<EtcdMember, Action<string>, CancellationToken, Task<T>> work, bool quiet = false) where T : class
         {
             var events = new ConcurrentQueue<(int Index, string Status)>();
             var gate = new SemaphoreSlim(ThrottleLimit);
@@ -95,9 +139,7 @@ namespace EtcdOps.Commands
                 await gate.WaitAsync(Cancellation).ConfigureAwait(false);
                 try
                 {
-                    events.Enqueue((i, "Connecting"));
-                    using var host = await ConnectAsync(m, Cancellation).ConfigureAwait(false);
-                    results[i] = await work(m, host, s => events.Enqueue((i, s)), Cancellation).ConfigureAwait(false);
+                    results[i] = await work(m, s => events.Enqueue((i, s)), Cancellation).ConfigureAwait(false);
                     events.Enqueue((i, "Done"));
                 }
                 catch (Exception ex) when (!(ex is OperationCanceledException)) { errors[i] = ex; }
@@ -119,7 +161,7 @@ namespace EtcdOps.Commands
                     if (quiet) WriteVerbose($"{members[i].Name}: {errors[i]!.Message}");
                     else WriteHostFailure(errors[i]!, members[i]);
                 }
-            return results.Where(r => r != null).Select(r => r!).ToList();
+            return members.Select((m, i) => (m, results[i])).Where(r => r.Item2 != null).Select(r => (r.m, r.Item2!)).ToList();
         }
 
         /// <summary>Where etcd lives on a member's host, read back from its unit and conf.yml (so New-EtcdConfig's choices hold for every later cmdlet).</summary>
