@@ -33,6 +33,7 @@
         'Get-EtcdEndpointStatus'
         'Save-EtcdSnapshot'
         'Get-EtcdSnapshot'
+        'Restore-EtcdSnapshot'
         'Test-EtcdEndpointHealth'
         'Wait-EtcdCluster'
         'Get-EtcdctlEnvironment'

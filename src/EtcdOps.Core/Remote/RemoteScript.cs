@@ -29,6 +29,7 @@ namespace EtcdOps.Remote
         public static RemoteScript ReadCertificates => Get("read-certificates");
         public static RemoteScript Uninstall => Get("uninstall");
         public static RemoteScript MoveAside => Get("move-aside");
+        public static RemoteScript RestoreSnapshot => Get("restore-snapshot");
 
         private RemoteScript(string name, string text)
         {
