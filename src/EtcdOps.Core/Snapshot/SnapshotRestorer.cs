@@ -14,13 +14,13 @@ namespace EtcdOps.Snapshot
     /// <summary>What to restore where: Restore-EtcdSnapshot's parameters, resolved.</summary>
     internal sealed class RestoreRequest
     {
-        public RestoreRequest(EtcdCluster cluster, EtcdCertificateSet certificates, EtcdSnapshot snapshot)
+        public RestoreRequest(EtcdCluster cluster, EtcdSnapshot snapshot)
         {
-            Cluster = cluster; Certificates = certificates; Snapshot = snapshot;
+            Cluster = cluster; Snapshot = snapshot;
         }
 
+        /// <summary>The cluster as restored: its members, version, data dir, and the new token its specs were rendered with.</summary>
         public EtcdCluster Cluster { get; }
-        public EtcdCertificateSet Certificates { get; }
 
         /// <summary>A local file (Member empty; already inspected) or a file on a member's host.</summary>
         public EtcdSnapshot Snapshot { get; }
@@ -261,6 +261,27 @@ namespace EtcdOps.Snapshot
                 if (bytes != null) Array.Clear(bytes, 0, bytes.Length);
             }
 
+            try
+            {
+                await RestoreStoppedAsync(plan, changes, configs, cancellation).ConfigureAwait(false);
+            }
+            catch (EtcdOpsException ex)
+            {
+                throw new EtcdOpsException(ex.ErrorId, ex.Kind, ex.Message + Environment.NewLine +
+                    "Members may be stopped now. Fix the cause and run the same command again: it continues this restore (same token), and no data dir is moved aside or restored twice.", ex.Target, ex);
+            }
+            return hosts.Select(h => new EtcdNodeInstallResult
+            {
+                Name = h.Member.Name, Address = h.Member.Address, Version = h.Spec.ReleaseVersion, Changed = true, Started = true,
+                Duration = clock.Elapsed, Changes = changes[h.Member.Name],
+            }).ToList();
+        }
+
+        /// <summary>Steps 2 to 7: from stopping every member to the flip, once the snapshot is staged everywhere.</summary>
+        private async Task RestoreStoppedAsync(RestorePlan plan, Dictionary<string, List<string>> changes, Dictionary<string, (byte[] New, byte[] Existing)> configs, CancellationToken cancellation)
+        {
+            var hosts = plan.Hosts;
+            var restored = plan.Restored;
             // 2. Every member stops before any data changes (a member left running would keep the old cluster alive).
             await ForEachAsync(hosts.Where(h => h.Stops), async h =>
             {
@@ -272,7 +293,11 @@ namespace EtcdOps.Snapshot
             // 3. Hosts prepared as Install-EtcdNode prepares them (binaries, account, certificates, unit); nothing started.
             foreach (var h in hosts) Report(h.Spec, "Preparing the host", 40);
             var prepared = await _installer.PrepareAsync(hosts.Select(h => h.Install).ToList(), cancellation).ConfigureAwait(false);
-            if (!Failures.IsEmpty) throw Failures.Values.First();
+            if (!Failures.IsEmpty)
+            {
+                var failure = Failures.First();
+                throw failure.Value as EtcdOpsException ?? new EtcdOpsException(ErrorIds.HostOperationFailed, FailureKind.InvalidOperation, $"{failure.Key}: {failure.Value.Message}", failure.Key, failure.Value);
+            }
             foreach (var r in prepared) changes[r.Name].AddRange(r.Changes);
 
             // 4. Old data aside, the marker, the restore.
@@ -323,12 +348,6 @@ namespace EtcdOps.Snapshot
                 await h.Host.RunCheckedAsync(RemoteScript.RestoreSnapshot.Command("finish", RestoreRules.MarkerPath(h.Spec.Layout), RestoreRules.StagedPath(h.Spec.Layout)),
                     "removing the staged snapshot", cancellation).ConfigureAwait(false);
             }).ConfigureAwait(false);
-
-            return hosts.Select(h => new EtcdNodeInstallResult
-            {
-                Name = h.Member.Name, Address = h.Member.Address, Version = h.Spec.ReleaseVersion, Changed = true, Started = true,
-                Duration = clock.Elapsed, Changes = changes[h.Member.Name],
-            }).ToList();
         }
 
         /// <summary>The restore step's command line for one host.</summary>

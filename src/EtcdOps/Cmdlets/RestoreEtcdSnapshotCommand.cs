@@ -77,7 +77,7 @@ namespace EtcdOps.Commands
             var restorer = new SnapshotRestorer(installer,
                 (members, ct) => health.WaitAsync(target, members, TimeSpan.FromSeconds(TimeoutSeconds), ct),
                 p => events.Enqueue((names.IndexOf(p.Member), p.Phase)));
-            var request = new RestoreRequest(target, certificates, snapshot) { BumpRevision = BumpRevision, MarkCompacted = MarkCompacted };
+            var request = new RestoreRequest(target, snapshot) { BumpRevision = BumpRevision, MarkCompacted = MarkCompacted };
 
             // Look first (read-only, every host), so -WhatIf and -Confirm show per host what would change.
             var plan = Run($"Inspecting the hosts of cluster '{Cluster.Name}'", names, events, () => restorer.PlanAsync(request, specs, Cancellation));
