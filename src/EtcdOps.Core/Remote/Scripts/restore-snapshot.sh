@@ -82,6 +82,7 @@ case $step in
     trap 'exit 1' INT TERM HUP PIPE
     # Scratch of an interrupted run: only ever the snapshot's own data.
     rm -rf "$tmp" "$tmp-wal"
+    mkdir -p "$(dirname "$data")"
     set -- snapshot restore "$snap" --name "$name" --initial-cluster "$cluster" --initial-cluster-token "$token" \
       --initial-advertise-peer-urls "$peer" --data-dir "$tmp"
     [ -z "$wal" ] || set -- "$@" --wal-dir "$tmp-wal"
@@ -108,7 +109,6 @@ case $step in
       [ -z "$(ls -A "$data")" ] || { echo "$data is not empty; it must have been moved aside first" >&2; exit 1; }
       rmdir "$data"
     fi
-    mkdir -p "$(dirname "$data")"
     mv "$tmp" "$data"
     trap - EXIT
     echo "restored=yes"
