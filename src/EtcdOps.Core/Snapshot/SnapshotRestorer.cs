@@ -116,13 +116,16 @@ namespace EtcdOps.Snapshot
         private readonly ClusterInstaller _installer;
         private readonly Func<IReadOnlyList<EtcdMember>, CancellationToken, Task> _waitHealthy;
         private readonly Action<DeployProgress> _progress;
+        private readonly IClusterMembership? _running;
 
         /// <param name="installer">Connects to and prepares the hosts (made with no membership: a restore founds a cluster).</param>
         /// <param name="waitHealthy">Returns when the given members are healthy with one leader; throws on timeout.</param>
         /// <param name="progress">Called from worker threads; must only enqueue.</param>
-        public SnapshotRestorer(ClusterInstaller installer, Func<IReadOnlyList<EtcdMember>, CancellationToken, Task> waitHealthy, Action<DeployProgress> progress)
+        /// <param name="running">What still runs at the members' client URLs (to stop its leader last); null: stop all at once.</param>
+        public SnapshotRestorer(ClusterInstaller installer, Func<IReadOnlyList<EtcdMember>, CancellationToken, Task> waitHealthy, Action<DeployProgress> progress,
+            IClusterMembership? running = null)
         {
-            _installer = installer; _waitHealthy = waitHealthy; _progress = progress;
+            _installer = installer; _waitHealthy = waitHealthy; _progress = progress; _running = running;
             _installer.RestartsEveryMember = true;
         }
 
@@ -283,12 +286,18 @@ namespace EtcdOps.Snapshot
             var hosts = plan.Hosts;
             var restored = plan.Restored;
             // 2. Every member stops before any data changes (a member left running would keep the old cluster alive).
-            await ForEachAsync(hosts.Where(h => h.Stops), async h =>
+            // The leader last: stopped together with its followers it would spend etcd's request timeout (7 s) handing
+            // leadership to a member that is going away; alone, it finds no peer to hand it to and stops at once.
+            var stopping = hosts.Where(h => h.Stops).ToList();
+            var leader = await FindLeaderAsync(plan, stopping, cancellation).ConfigureAwait(false);
+            async Task Stop(RestoreHostPlan h)
             {
                 Report(h.Spec, "Stopping etcd", 30);
                 await NodeService.StopAsync(h.Host, h.Spec.Layout, cancellation).ConfigureAwait(false);
                 changes[h.Member.Name].Add("etcd stopped");
-            }).ConfigureAwait(false);
+            }
+            await ForEachAsync(stopping.Where(h => h != leader), Stop).ConfigureAwait(false);
+            if (leader != null) await Stop(leader).ConfigureAwait(false);
 
             // 3. Hosts prepared as Install-EtcdNode prepares them (binaries, account, certificates, unit); nothing started.
             foreach (var h in hosts) Report(h.Spec, "Preparing the host", 40);
@@ -348,6 +357,18 @@ namespace EtcdOps.Snapshot
                 await h.Host.RunCheckedAsync(RemoteScript.RestoreSnapshot.Command("finish", RestoreRules.MarkerPath(h.Spec.Layout), RestoreRules.StagedPath(h.Spec.Layout)),
                     "removing the staged snapshot", cancellation).ConfigureAwait(false);
             }).ConfigureAwait(false);
+        }
+
+        /// <summary>The member among <paramref name="stopping"/> that leads what runs now; null when none answers or leads.</summary>
+        private async Task<RestoreHostPlan?> FindLeaderAsync(RestorePlan plan, IReadOnlyList<RestoreHostPlan> stopping, CancellationToken cancellation)
+        {
+            if (_running == null || stopping.Count < 2) return null;
+            LiveCluster? live;
+            try { live = await _running.ReadAsync(cancellation).ConfigureAwait(false); }
+            catch (EtcdOpsException) { return null; }
+            var entry = live?.Members.FirstOrDefault(m => m.Id == live.Leader && live.Leader != 0);
+            if (entry == null) return null;
+            return stopping.FirstOrDefault(h => entry.PeerUrls.Any(u => string.Equals(u.TrimEnd('/'), plan.Cluster.PeerUrl(h.Member), StringComparison.OrdinalIgnoreCase)));
         }
 
         /// <summary>The restore step's command line for one host.</summary>

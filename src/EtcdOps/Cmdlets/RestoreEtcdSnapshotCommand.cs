@@ -76,7 +76,8 @@ namespace EtcdOps.Commands
                 p => events.Enqueue((names.IndexOf(p.Member), p.Phase)));
             var restorer = new SnapshotRestorer(installer,
                 (members, ct) => health.WaitAsync(target, members, TimeSpan.FromSeconds(TimeoutSeconds), ct),
-                p => events.Enqueue((names.IndexOf(p.Member), p.Phase)));
+                p => events.Enqueue((names.IndexOf(p.Member), p.Phase)),
+                health.Membership(target));
             var request = new RestoreRequest(target, snapshot) { BumpRevision = BumpRevision, MarkCompacted = MarkCompacted };
 
             // Look first (read-only, every host), so -WhatIf and -Confirm show per host what would change.
