@@ -197,7 +197,7 @@ Import-Module '$ModulePath'
         (Invoke-Ctl $restored2 $copyPki @('put', 'restore-test/lost', 'x', '--command-timeout=2s')).ExitCode | Should -Not -Be 0 -Because 'the cluster has lost quorum'
         $remote = [EtcdOps.Snapshot.EtcdSnapshot]@{ Path = '/var/lib/etcd-snapshots/copy.db'; Member = $holder; Revision = $snap2.Revision; EtcdVersion = '3.5.16' }
 
-        $back = $restored2 | Restore-EtcdSnapshot -Snapshot $remote -CertificateSet $copyPki -BumpRevision 1000 -MarkCompacted @ssh -Confirm:$false
+        $script:back = $restored2 | Restore-EtcdSnapshot -Snapshot $remote -CertificateSet $copyPki -BumpRevision 1000 -MarkCompacted @ssh -Confirm:$false
         Assert-Healthy $back $copyPki
         Get-Keys $back $copyPki | Should -Be $keys2
         $status = (Invoke-Ctl $back $copyPki @('endpoint', 'status', '-w', 'json')).Output | ConvertFrom-Json
@@ -205,5 +205,25 @@ Import-Module '$ModulePath'
         $old = Invoke-Ctl $back $copyPki @('get', 'restore-test/big/2', "--rev=$($snap2.Revision)")
         $old.Output | Should -Match 'compacted'
         (Invoke-LabSsh -Lab $ctx.FullLab -HostName $holder -Command 'test -f /var/lib/etcd-snapshots/copy.db && echo kept').Output | Should -Be 'kept'
+    }
+
+    It 'a re-run after an interruption (members stopped after their restore, markers left) continues: same token, nothing moved aside or restored again' {
+        # What a run stopped after the restore step leaves: every member restored and stopped, its marker beside the data dir.
+        (Invoke-Ctl $back $copyPki @('put', 'restore-test/written-after-restore', 'kept')).ExitCode | Should -Be 0
+        $marker = "snapshot=$($snap2.Sha256)`ntoken=$($back.Token)`ninitial-cluster=$($back.InitialCluster)`n"
+        $asideBefore = @{}
+        foreach ($h in $spare) {
+            (Invoke-LabSsh -Lab $ctx.FullLab -HostName $h.Name -Command 'systemctl stop etcd && cat > /var/lib/etcd.restoring' -InputText $marker).ExitCode | Should -Be 0
+            $asideBefore[$h.Name] = (Invoke-LabSsh -Lab $ctx.FullLab -HostName $h.Name -Command 'ls -d /var/lib/etcd.before-restore-* | wc -l').Output
+        }
+        $remote = [EtcdOps.Snapshot.EtcdSnapshot]@{ Path = '/var/lib/etcd-snapshots/copy.db'; Member = $spare[0].Name; EtcdVersion = '3.5.16' }
+        $again = $back | Restore-EtcdSnapshot -Snapshot $remote -CertificateSet $copyPki -BumpRevision 1000 -MarkCompacted @ssh -Confirm:$false
+        $again.Token | Should -Be $back.Token
+        Assert-Healthy $again $copyPki
+        (Invoke-Ctl $again $copyPki @('get', 'restore-test/written-after-restore', '--print-value-only')).Output.Trim() | Should -Be 'kept' -Because 'the restored data dirs were kept, not restored again'
+        foreach ($h in $spare) {
+            (Invoke-LabSsh -Lab $ctx.FullLab -HostName $h.Name -Command 'ls -d /var/lib/etcd.before-restore-* | wc -l').Output | Should -Be $asideBefore[$h.Name]
+            (Invoke-LabSsh -Lab $ctx.FullLab -HostName $h.Name -Command 'ls /var/lib/etcd.restoring* 2>/dev/null | wc -l; grep ^initial-cluster-state: /etc/etcd/conf.yml').Output | Should -Be "0`ninitial-cluster-state: existing"
+        }
     }
 }
