@@ -35,6 +35,7 @@
         'Get-EtcdSnapshot'
         'Enable-EtcdSnapshotSchedule'
         'Disable-EtcdSnapshotSchedule'
+        'Restore-EtcdSnapshot'
         'Test-EtcdEndpointHealth'
         'Wait-EtcdCluster'
         'Get-EtcdctlEnvironment'

@@ -591,6 +591,15 @@ namespace EtcdOps.Common
         /// <summary>A member's host lacks the CA, client certificate or client key the snapshot service would use.</summary>
         public const string SnapshotClientCertificateMissing = nameof(SnapshotClientCertificateMissing);
 
+        /// <summary>Restore-EtcdSnapshot: the snapshot's etcd version does not fit the cluster's (a downgrade, or more than one minor up).</summary>
+        public const string SnapshotVersionMismatch = nameof(SnapshotVersionMismatch);
+
+        /// <summary>Restore-EtcdSnapshot: -BumpRevision/-MarkCompacted on an etcd older than 3.5.10, or one given without the other.</summary>
+        public const string BumpRevisionUnsupported = nameof(BumpRevisionUnsupported);
+
+        /// <summary>Restore-EtcdSnapshot: the snapshot lives on a member's host that the cluster does not name.</summary>
+        public const string SnapshotHostNotInCluster = nameof(SnapshotHostNotInCluster);
+
         // ---- Membership (Add-EtcdMember, Remove-EtcdMember, Install-EtcdNode on a running cluster) ----
 
         /// <summary>No voting member of the cluster answered a membership request (member list, add, promote, remove) or a maintenance request.</summary>

@@ -46,6 +46,26 @@ namespace EtcdOps.Deploy
         /// <summary>What the operator should know that stops nothing (members the inventory does not name, a token that differs).</summary>
         public List<string> Warnings { get; } = new List<string>();
 
+        /// <summary>
+        /// True when the caller stops every member before anything changes and starts them all together (a restore):
+        /// a new CA then breaks no running peer, so it is not refused.
+        /// </summary>
+        public bool RestartsEveryMember { get; set; }
+
+        /// <summary>The connection <see cref="PlanAsync"/> opened for a plan's host (kept until this installer is disposed).</summary>
+        public IRemoteHost HostOf(NodePlan plan) => _hosts[plan];
+
+        /// <summary>
+        /// Phase 1 of <see cref="ApplyAsync"/> alone: binaries, the etcd account and directories, the files and the unit on
+        /// every approved host, in parallel; nothing is started. Failures land in <see cref="Failures"/>.
+        /// </summary>
+        public async Task<IReadOnlyList<EtcdNodeInstallResult>> PrepareAsync(IReadOnlyList<NodePlan> approved, CancellationToken cancellation)
+        {
+            var nodes = approved.Select(p => new Node(p, _hosts[p])).ToList();
+            await Task.WhenAll(nodes.Select(n => PrepareAsync(n, cancellation))).ConfigureAwait(false);
+            return nodes.Select(n => n.Finish()).ToList();
+        }
+
         /// <summary>When data dirs are moved aside (tests fix it).</summary>
         internal Func<DateTime> UtcNow { get; set; } = () => DateTime.UtcNow;
 
@@ -79,7 +99,7 @@ namespace EtcdOps.Deploy
             })).ConfigureAwait(false);
             var result = plans.Where(p => p != null).Select(p => p!).ToList();
             _live = await reading.ConfigureAwait(false);
-            var refusal = NodePlanner.CheckAuthorityChange(result);
+            var refusal = RestartsEveryMember ? null : NodePlanner.CheckAuthorityChange(result);
             if (refusal != null) throw refusal;
             if (specs.Count > 0) Warnings.AddRange(NodePlanner.AssignRoles(result, specs[0].Cluster, _live));
             return result;
@@ -341,15 +361,25 @@ namespace EtcdOps.Deploy
 
         private async Task FlipToExistingAsync(Node n, CancellationToken cancellation)
         {
-            // The running process does not care about the state line: keep the file's time, so no later run takes the flip for a change to restart for.
-            var target = new RemoteFile(n.Spec.ConfigPath, n.Spec.ConfigExisting, "600", "etcd", "etcd") { KeepModificationTime = true };
             Report(n.Spec, "Setting initial-cluster-state: existing", 95);
-            var applied = await RemoteFiles.EnsureAsync(n.Host, new[] { target }, cancellation).ConfigureAwait(false);
-            if (applied.Files.Count > 0 && !n.Result.Changes.Contains(target.Path)) n.Result.Changes.Add(target.Path);
+            if (await FlipToExistingAsync(n.Host, n.Spec.ConfigPath, n.Spec.ConfigExisting, cancellation).ConfigureAwait(false) && !n.Result.Changes.Contains(n.Spec.ConfigPath))
+                n.Result.Changes.Add(n.Spec.ConfigPath);
         }
 
+        /// <summary>Writes conf.yml with initial-cluster-state: existing once the cluster is up; true when the file changed.</summary>
+        internal static async Task<bool> FlipToExistingAsync(IRemoteHost host, string configPath, byte[] configExisting, CancellationToken cancellation)
+        {
+            // The running process does not care about the state line: keep the file's time, so no later run takes the flip for a change to restart for.
+            var target = new RemoteFile(configPath, configExisting, "600", "etcd", "etcd") { KeepModificationTime = true };
+            var applied = await RemoteFiles.EnsureAsync(host, new[] { target }, cancellation).ConfigureAwait(false);
+            return applied.Files.Count > 0;
+        }
+
+        private static Task<EtcdOpsException> ExplainAsync(IEnumerable<Node> nodes, EtcdOpsException waitFailure, CancellationToken cancellation) =>
+            ExplainAsync(nodes.Select(n => (n.Host, n.Spec)), waitFailure, cancellation);
+
         /// <summary>When the cluster does not come up, read each member's journal and say why in etcd's words.</summary>
-        private static async Task<EtcdOpsException> ExplainAsync(IEnumerable<Node> nodes, EtcdOpsException waitFailure, CancellationToken cancellation)
+        internal static async Task<EtcdOpsException> ExplainAsync(IEnumerable<(IRemoteHost Host, NodeInstallSpec Spec)> nodes, EtcdOpsException waitFailure, CancellationToken cancellation)
         {
             var text = new StringBuilder(waitFailure.Message);
             var members = nodes.ToList();

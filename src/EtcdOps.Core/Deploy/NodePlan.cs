@@ -95,6 +95,10 @@ namespace EtcdOps.Deploy
         public bool InstallsBinaries { get; internal set; }
 
         public bool WasActive { get; internal set; }
+
+        /// <summary>systemd's ActiveState of the unit as the probe found it (active, activating, failed, inactive; empty without a unit).</summary>
+        public string ServiceState { get; internal set; } = "";
+
         public bool Bootstrapped { get; internal set; }
 
         /// <summary>How the member relates to the running cluster; Bootstrap when there is none.</summary>
@@ -188,6 +192,7 @@ namespace EtcdOps.Deploy
                 Architecture = HostArchitecture(probe.Machine, spec.DisplayName),
                 InstalledVersion = probe.InstalledVersion,
                 WasActive = probe.Active,
+                ServiceState = probe.Get("active"),
                 Bootstrapped = probe.Bootstrapped,
                 EnablesService = !probe.Enabled,
                 PreparesAccount = !probe.AccountReady,

@@ -75,10 +75,14 @@ namespace EtcdOps.Deploy
         /// Moves the data dir (and a separate WAL dir) aside to dir.removed-time, leaving an empty one in its place; a
         /// directory that is empty or missing stays. Returns the paths moved to.
         /// </summary>
-        public static async Task<IReadOnlyList<string>> MoveDataAsideAsync(IRemoteHost host, EtcdHostLayout layout, DateTime utcNow, CancellationToken cancellation)
+        public static Task<IReadOnlyList<string>> MoveDataAsideAsync(IRemoteHost host, EtcdHostLayout layout, DateTime utcNow, CancellationToken cancellation) =>
+            MoveDataAsideAsync(host, layout, RemovedSuffix(utcNow), cancellation);
+
+        /// <summary>The same, to dir<paramref name="suffix"/> (a restore keeps the old data as dir.before-restore-time).</summary>
+        public static async Task<IReadOnlyList<string>> MoveDataAsideAsync(IRemoteHost host, EtcdHostLayout layout, string suffix, CancellationToken cancellation)
         {
             var dirs = new[] { layout.DataDir }.Concat(layout.WalDir == null ? Array.Empty<string>() : new[] { layout.WalDir }).Select(d => d.TrimEnd('/'));
-            var output = await host.RunCheckedAsync(RemoteScript.MoveAside.Command(new[] { RemovedSuffix(utcNow) }.Concat(dirs)), "moving the data dir aside", cancellation).ConfigureAwait(false);
+            var output = await host.RunCheckedAsync(RemoteScript.MoveAside.Command(new[] { suffix }.Concat(dirs)), "moving the data dir aside", cancellation).ConfigureAwait(false);
             return output.Split('\n').Where(l => l.StartsWith("moved=", StringComparison.Ordinal)).Select(l => l.Substring(6).Trim()).ToList();
         }
 

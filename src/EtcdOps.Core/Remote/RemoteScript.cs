@@ -34,6 +34,7 @@ namespace EtcdOps.Remote
         public static RemoteScript ListSnapshots => Get("list-snapshots");
         public static RemoteScript ScheduleProbe => Get("schedule-probe");
         public static RemoteScript ScheduleTimer => Get("schedule-timer");
+        public static RemoteScript RestoreSnapshot => Get("restore-snapshot");
 
         private RemoteScript(string name, string text)
         {

@@ -9,6 +9,8 @@ shift
 for d in "$@"; do
   [ -d "$d" ] || continue
   [ -n "$(ls -A "$d")" ] || continue
+  # Never into (or over) what an earlier move left there.
+  [ ! -e "$d$suffix" ] || { echo "$d$suffix exists already; nothing was moved" >&2; exit 1; }
   mv "$d" "$d$suffix"
   mkdir -m 700 "$d"
   chown --reference="$d$suffix" "$d"
