@@ -49,6 +49,7 @@
         'Start-EtcdNode'
         'Stop-EtcdNode'
         'Restart-EtcdNode'
+        'Update-EtcdNode'
         'Get-EtcdNodeLog'
         'Uninstall-EtcdNode'
     )
