@@ -1,0 +1,165 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using Xunit;
+
+namespace EtcdOps.Tests.Deploy
+{
+    /// <summary>The version path and the order of a rolling upgrade (Update-EtcdNode, Install-EtcdNode with a new Version).</summary>
+    public class RollingUpgradeTests
+    {
+        private static readonly EtcdCluster Cluster = new EtcdCluster
+        {
+            Name = "t", Version = "3.5.16", Token = "tok",
+            Members = { new EtcdMember("a", "10.0.0.1"), new EtcdMember("b", "10.0.0.2"), new EtcdMember("c", "10.0.0.3") },
+        };
+
+        private static EtcdVersion V(string v) => EtcdVersion.Parse(v);
+
+        private static string? Path(string from, string to) => UpgradeRules.PathProblem("a", V(from), V(to));
+
+        [Theory]
+        [InlineData("3.5.16", "3.5.30")]   // patch releases freely
+        [InlineData("3.5.16", "3.5.17")]
+        [InlineData("3.4.23", "3.5.16")]   // one minor step
+        [InlineData("3.4.23", "3.5.30")]
+        [InlineData("3.5.26", "3.6.0")]    // 3.6 from the guide's minimum 3.5 patch on
+        [InlineData("3.5.30", "3.6.6")]
+        [InlineData("3.6.0", "3.6.6")]
+        [InlineData("3.5.16", "3.5.16")]   // nothing to do
+        public void SupportedPaths(string from, string to) => Assert.Null(Path(from, to));
+
+        [Fact]
+        public void APatchDowngradeIsRefusedWithTheReason()
+        {
+            var why = Path("3.5.30", "3.5.16");
+            Assert.NotNull(why);
+            Assert.Contains("a runs etcd 3.5.30; 3.5.16 would be a downgrade", why);
+            Assert.Contains("restore the snapshot", why);
+        }
+
+        [Fact]
+        public void AMinorDowngradeIsRefused() => Assert.Contains("would be a downgrade", Path("3.5.16", "3.4.23"));
+
+        [Fact]
+        public void AMinorSkipIsRefusedAndNamesTheStepBetween()
+        {
+            var why = Path("3.4.23", "3.6.6");
+            Assert.NotNull(why);
+            Assert.Contains("3.6.6 skips 3.5", why);
+            Assert.Contains("upgrade to the latest 3.5 patch first", why);
+        }
+
+        [Fact]
+        public void AnotherMajorIsRefused() => Assert.Contains("another major version", Path("3.5.16", "4.0.0"));
+
+        [Theory]
+        [InlineData("3.5.16")]
+        [InlineData("3.5.25")]
+        public void ThreeSixNeedsTheGuidesMinimumThreeFivePatchFirst(string from)
+        {
+            var why = Path(from, "3.6.0");
+            Assert.NotNull(why);
+            Assert.Contains("every member on 3.5.26 or later first", why);
+        }
+
+        private static MaintenanceMember Live(string name, int i, string version, bool learner = false, bool down = false) => new MaintenanceMember
+        {
+            Id = (ulong)(0x10 * i), Name = name, IsLearner = learner, Endpoint = $"https://10.0.0.{i}:2379",
+            Status = down ? null : new EtcdEndpointStatus { Endpoint = $"https://10.0.0.{i}:2379", ID = EtcdClient.Hex((ulong)(0x10 * i)), Version = version, Leader = "", },
+            Failure = down ? new EtcdOpsException(ErrorIds.EtcdEndpointUnreachable, FailureKind.ConnectionError, $"https://10.0.0.{i}:2379: connection refused") : null,
+        };
+
+        /// <summary>A map where every answering member follows <paramref name="leader"/>.</summary>
+        private static EtcdMemberMap Map(string leader, params MaintenanceMember[] members)
+        {
+            var id = members.Single(m => m.Name == leader).ID;
+            foreach (var m in members.Where(m => m.Status != null)) m.Status!.Leader = id;
+            return new EtcdMemberMap(members);
+        }
+
+        [Fact]
+        public void FollowersGoFirstInInventoryOrderAndTheLeaderLast()
+        {
+            var map = Map("a", Live("a", 1, "3.4.23"), Live("b", 2, "3.4.23"), Live("c", 3, "3.4.23"));
+            Assert.Equal(new[] { "b", "c", "a" }, UpgradeRules.Order(Cluster, map, V("3.5.16"), null).Select(m => m.Name));
+            var second = Map("b", Live("a", 1, "3.4.23"), Live("b", 2, "3.4.23"), Live("c", 3, "3.4.23"));
+            Assert.Equal(new[] { "a", "c", "b" }, UpgradeRules.Order(Cluster, second, V("3.5.16"), null).Select(m => m.Name));
+        }
+
+        [Fact]
+        public void ARerunSkipsTheMembersOnTheTargetAlready()
+        {
+            // Interrupted after b: b runs 3.5.16, the leader a and the follower c do not.
+            var map = Map("a", Live("a", 1, "3.4.23"), Live("b", 2, "3.5.16"), Live("c", 3, "3.4.23"));
+            Assert.Equal(new[] { "c", "a" }, UpgradeRules.Order(Cluster, map, V("3.5.16"), null).Select(m => m.Name));
+            var done = Map("a", Live("a", 1, "3.5.16"), Live("b", 2, "3.5.16"), Live("c", 3, "3.5.16"));
+            Assert.Empty(UpgradeRules.Order(Cluster, done, V("3.5.16"), null));
+        }
+
+        [Fact]
+        public void MemberSelectionNarrowsTheStepsButKeepsTheLeaderLast()
+        {
+            var map = Map("b", Live("a", 1, "3.5.16"), Live("b", 2, "3.5.16"), Live("c", 3, "3.5.16"));
+            Assert.Equal(new[] { "c", "b" }, UpgradeRules.Order(Cluster, map, V("3.5.30"), new[] { "b", "c" }).Select(m => m.Name));
+        }
+
+        [Fact]
+        public void AStoppedMemberALearnerAndAMemberTheInventoryDoesNotNameAreProblems()
+        {
+            var map = Map("a", Live("a", 1, "3.5.16"), Live("b", 2, "3.5.16", down: true), Live("c", 3, "3.5.16"), Live("d", 4, "3.5.16", learner: true), Live("x", 5, "3.5.16"));
+            var problems = UpgradeRules.StateProblems(Cluster, map, new[] { "b (https://10.0.0.2:2379): connection refused" }, joinersAllowed: false);
+            Assert.Contains(problems, p => p.Contains("connection refused"));
+            Assert.Contains(problems, p => p.StartsWith("d (https://10.0.0.4:2379) is a learner") || p.StartsWith("d is a learner"));
+            Assert.Contains(problems, p => p.Contains("the inventory does not name: x"));
+        }
+
+        [Fact]
+        public void AnInventoryMemberOutsideTheClusterIsAProblemUnlessInstallJoinsItAfterwards()
+        {
+            var map = Map("a", Live("a", 1, "3.5.16"), Live("b", 2, "3.5.16"));
+            Assert.Contains(UpgradeRules.StateProblems(Cluster, map, new string[0], joinersAllowed: false), p => p.StartsWith("c (10.0.0.3) is in the inventory but not a member"));
+            Assert.Empty(UpgradeRules.StateProblems(Cluster, map, new string[0], joinersAllowed: true));
+        }
+
+        [Fact]
+        public void AHealthyClusterOfTheInventorysMembersHasNoProblem()
+        {
+            var map = Map("c", Live("a", 1, "3.4.23"), Live("b", 2, "3.4.23"), Live("c", 3, "3.4.23"));
+            Assert.Empty(UpgradeRules.StateProblems(Cluster, map, new string[0], joinersAllowed: false));
+        }
+
+        private static NodePlan Planned(string name, string installed, bool bootstrapped)
+        {
+            var member = Cluster.FindMember(name)!;
+            var spec = new NodeInstallSpec(Cluster, member) { ReleaseVersion = "3.6.0", ConfigExisting = Encoding.UTF8.GetBytes("name: " + name + "\n") };
+            var probe = new HostProbe(new Dictionary<string, string> { ["etcd"] = installed, ["bootstrapped"] = bootstrapped ? "yes" : "no", ["arch"] = "x86_64" });
+            return NodePlanner.Decide(spec, probe);
+        }
+
+        [Fact]
+        public void InstallRefusesAMinorSkipOnHostsWithDataEvenWhenTheClusterIsDown()
+        {
+            var refusal = UpgradeRules.CheckInstalled(new[] { Planned("a", "3.4.23", true), Planned("b", "3.5.20", true), Planned("c", "3.5.30", true) }, V("3.6.0"));
+            Assert.NotNull(refusal);
+            Assert.Equal(ErrorIds.UpgradePathRefused, refusal!.ErrorId);
+            Assert.Contains("a (", refusal.Message);
+            Assert.Contains("skips 3.5", refusal.Message);
+            Assert.Contains("b (", refusal.Message);
+            Assert.Contains("3.5.26 or later", refusal.Message);
+            Assert.DoesNotContain("c (", refusal.Message);
+        }
+
+        [Fact]
+        public void InstallLetsAFreshHostOrAnOldBinaryWithoutDataGo() =>
+            Assert.Null(UpgradeRules.CheckInstalled(new[] { Planned("a", "", false), Planned("b", "3.4.23", false) }, V("3.6.0")));
+
+        [Fact]
+        public void InstallUpgradesWhenAnAnsweringMemberRunsAnotherVersion()
+        {
+            var rows = new[] { new EtcdEndpointStatus { Version = "3.5.16" }, new EtcdEndpointStatus { Version = "3.5.30" }, new EtcdEndpointStatus { Error = "refused" } };
+            Assert.True(UpgradeRules.RunsOtherVersion(rows, V("3.5.30")));
+            Assert.False(UpgradeRules.RunsOtherVersion(rows.Skip(1), V("3.5.30")));
+        }
+    }
+}
