@@ -229,7 +229,7 @@ namespace EtcdOps.Deploy
             var steps = new List<UpgradeStep>();
             foreach (var member in order)
             {
-                var live = map.Members.First(l => UpgradeRules.FindInventory(_cluster, l) == member);
+                var live = Live(map, member)!;
                 steps.Add(new UpgradeStep(specs.First(s => s.Member.Name == member.Name), live.Status!.Version, live == map.Leader, steps.Count + 1));
             }
             await Task.WhenAll(steps.Select(ProbeAsync)).ConfigureAwait(false);
@@ -344,8 +344,9 @@ namespace EtcdOps.Deploy
             }).ConfigureAwait(false);
         }
 
+        /// <summary>The live member for an inventory member (specs carry copies of the inventory's members: matched by name).</summary>
         private MaintenanceMember? Live(EtcdMemberMap map, EtcdMember member) =>
-            map.Members.FirstOrDefault(l => UpgradeRules.FindInventory(_cluster, l) == member);
+            map.Members.FirstOrDefault(l => UpgradeRules.FindInventory(_cluster, l)?.Name == member.Name);
 
         /// <summary>Polls until the cluster is healthy and <paramref name="also"/> holds; ClusterUnhealthy after <see cref="StepTimeout"/>.</summary>
         private Task WaitAsync(string when, Func<EtcdMemberMap, bool>? also) => Task.Run(() =>
@@ -377,10 +378,10 @@ namespace EtcdOps.Deploy
             foreach (var member in _cluster.Members)
             {
                 var live = map == null ? null : Live(map, member);
-                var step = plan.Steps.FirstOrDefault(s => s.Member == member);
+                var step = plan.Steps.FirstOrDefault(s => s.Member.Name == member.Name);
                 var state = live?.Status != null ? $"runs etcd {live.Status.Version}" : "does not answer" + (live?.Failure != null ? $" ({live.Failure.Message})" : "");
                 var where = step == null ? "was on the target already"
-                    : step == failed ? "failed in its step (binaries and conf.yml may be the new ones; see Get-EtcdNodeLog)"
+                    : step.Position == failed.Position ? "failed in its step (binaries and conf.yml may be the new ones; see Get-EtcdNodeLog)"
                     : step.Position < failed.Position ? "upgraded" : "not touched";
                 text.Append($"{Environment.NewLine}  {member.Name} ({member.Address}): {state}; {where}");
             }

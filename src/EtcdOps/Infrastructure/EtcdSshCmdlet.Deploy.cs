@@ -116,9 +116,10 @@ namespace EtcdOps.Commands
                 foreach (var name in plan.AlreadyCurrent) WriteVerbose($"{name} runs etcd {plan.Target} already: skipped.");
                 if (plan.NothingToDo) return new UpgradeOutcome { Completed = true };
                 var folder = ResolvePath(snapshotFolder);
-                if (!ShouldProcess(folder, $"Save a snapshot of cluster '{target.Name}' before the upgrade to etcd {plan.Target}")) return new UpgradeOutcome();
+                // Every question is asked (so -WhatIf prints the whole plan); nothing runs without the snapshot.
+                var snapshotApproved = ShouldProcess(folder, $"Save a snapshot of cluster '{target.Name}' before the upgrade to etcd {plan.Target}");
                 var approved = plan.Steps.Where(s => ShouldProcess(s.Spec.DisplayName, s.Description)).ToList();
-                if (approved.Count == 0) return new UpgradeOutcome();
+                if (!snapshotApproved || approved.Count == 0) return new UpgradeOutcome();
                 foreach (var arch in approved.GroupBy(s => s.Architecture))
                 {
                     var archive = ResolveRelease(target, arch.Key, release, releaseBaseUrl);
