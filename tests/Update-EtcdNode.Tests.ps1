@@ -152,7 +152,7 @@ Describe 'Update-EtcdNode: rolling upgrades 3.4.23 -> 3.5.16 -> 3.5.30 under wri
         $cluster | Wait-EtcdCluster -CertificateSet $pki -ErrorAction Stop | Out-Null
     }
 
-    It '3.5.16 -> 3.5.30 killed after the first member, then run again: it finishes, skips the first, leader last, no acknowledged write lost' {
+    It '3.5.16 -> 3.5.30 killed after the first member, then Install-EtcdNode at 3.5.30 finishes it the same way: the first skipped, the leader last, no acknowledged write lost' {
         $leader = Get-Leader
         $before = Get-Starts
         $inventory = Join-Path (New-TestDirectory) 'upgrade.yml'
@@ -191,12 +191,15 @@ Import-Module '$ModulePath'
         @($names | Where-Object { $v[$_] -eq '3.5.16' }).Count | Should -Be 2 -Because 'the kill came before the second member'
         Get-ClusterVersion | Should -Be '3.5.0'
 
+        # The re-run is Install-EtcdNode with the inventory at 3.5.30: it takes the same rolling path, and continues.
         $middle = Get-Starts
-        $next = $cluster | Update-EtcdNode -Version 3.5.30 @upgrade @ssh -ErrorAction Stop -WarningAction SilentlyContinue
+        $target = $cluster.Clone(); $target.Version = '3.5.30'
+        $results = $target | Install-EtcdNode @upgrade @ssh -ErrorAction Stop -WarningAction SilentlyContinue
         Start-Sleep -Seconds 1
         $report = Stop-EtcdWriteLoad $load
         Write-Host "3.5.16 -> 3.5.30 (killed, re-run): write load: $($report.Acked) acked, $($report.Lost) lost, $($report.Errors) errors ($($report.LastError))"
-        $next.Version | Should -Be '3.5.30'
+        @($results | Where-Object { $_.Changes -match '^etcd 3\.5\.16 -> 3\.5\.30 \(rolling upgrade' }).Name | Sort-Object | Should -Be @($names | Where-Object { $_ -ne $first } | Sort-Object)
+        ($results | Where-Object Name -eq $first).Changed | Should -BeFalse
         $after = Get-Starts
         $after[$first].Id | Should -Be $middle[$first].Id -Because 'the member upgraded before the kill is skipped'
         $order = Get-RestartOrder $middle $after
