@@ -43,7 +43,11 @@ function Start-EtcdWriteLoad {
             while (-not $state.Stop) {
                 $i++
                 $name = $prefix + $i.ToString('D8')
-                $body = (ConvertTo-ProtoField 1 ([Text.Encoding]::UTF8.GetBytes($name))) + (ConvertTo-ProtoField 2 ([Text.Encoding]::UTF8.GetBytes("$i")))
+                # PutRequest{key=1, value=2}, built in place (key and value are far below 128 bytes: one-byte lengths).
+                $k = [Text.Encoding]::UTF8.GetBytes($name); $v = [Text.Encoding]::UTF8.GetBytes("$i")
+                $body = [byte[]]::new(4 + $k.Length + $v.Length)
+                $body[0] = 0x0A; $body[1] = $k.Length; [Array]::Copy($k, 0, $body, 2, $k.Length)
+                $o = 2 + $k.Length; $body[$o] = 0x12; $body[$o + 1] = $v.Length; [Array]::Copy($v, 0, $body, $o + 2, $v.Length)
                 $endpoint = $endpoints[$i % $endpoints.Count]
                 try {
                     $reply = Invoke-WriteLoadGrpc -Client $client -Endpoint $endpoint -Method 'etcdserverpb.KV/Put' -Message $body
@@ -120,14 +124,17 @@ function Invoke-WriteLoadGrpc($Client, [string] $Endpoint, [string] $Method, [by
     $null = $request.Headers.TryAddWithoutValidation('te', 'trailers')
     $reply = $Client.SendAsync($request).GetAwaiter().GetResult()
     $data = $reply.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult()
-    $status = $null; $text = ''
-    foreach ($headers in $reply.TrailingHeaders, $reply.Headers) {
-        $values = $null
-        if ($null -eq $status -and $headers.TryGetValues('grpc-status', [ref] $values)) { $status = @($values)[0] }
-        if ($headers.TryGetValues('grpc-message', [ref] $values)) { $text = [Uri]::UnescapeDataString(@($values)[0]) }
+    $status = $null; $text = ''; $values = $null
+    if ($reply.TrailingHeaders.TryGetValues('grpc-status', [ref] $values)) { $status = @($values)[0] }
+    elseif ($reply.Headers.TryGetValues('grpc-status', [ref] $values)) { $status = @($values)[0] }
+    else { $status = "none (HTTP $([int]$reply.StatusCode))" }
+    if ($status -ne '0') {
+        foreach ($headers in $reply.TrailingHeaders, $reply.Headers) {
+            if ($headers.TryGetValues('grpc-message', [ref] $values)) { $text = [Uri]::UnescapeDataString(@($values)[0]) }
+        }
     }
-    if ($null -eq $status) { $status = "none (HTTP $([int]$reply.StatusCode))" }
-    $body = if ($data.Length -ge 5) { [byte[]]$data[5..($data.Length - 1)] } else { [byte[]]@() }
+    $body = [byte[]]::new([Math]::Max(0, $data.Length - 5))
+    if ($body.Length -gt 0) { [Array]::Copy($data, 5, $body, 0, $body.Length) }
     $reply.Dispose()
     [pscustomobject]@{ Status = "$status"; Text = $text; Message = $body }
 }

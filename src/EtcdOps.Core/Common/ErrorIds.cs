@@ -436,6 +436,9 @@ namespace EtcdOps.Common
         /// <summary>A key etcd does not read from conf.yml (at this version, or at all) and ignores silently.</summary>
         public const string UnknownKey = nameof(UnknownKey);
 
+        /// <summary>An experimental-* key that etcd 3.6 renamed (to a key or a feature gate).</summary>
+        public const string RenamedKey = nameof(RenamedKey);
+
         /// <summary>A value has the wrong YAML type for etcd's Go field.</summary>
         public const string TypeMismatch = nameof(TypeMismatch);
 

@@ -400,7 +400,7 @@ namespace EtcdOps.Deploy
     }
 
     /// <summary>One member's step of a rolling upgrade.</summary>
-    public sealed class EtcdMemberUpgrade
+    internal sealed class EtcdMemberUpgrade
     {
         public string Name { get; set; } = "";
         public string From { get; set; } = "";

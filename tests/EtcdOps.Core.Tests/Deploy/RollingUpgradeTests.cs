@@ -160,6 +160,22 @@ namespace EtcdOps.Tests.Deploy
         public void InstallLetsAFreshHostOrAnOldBinaryWithoutDataGo() =>
             Assert.Null(UpgradeRules.CheckInstalled(new[] { Planned("a", "", false), Planned("b", "3.4.23", false) }, V("3.6.0")));
 
+        [Theory]
+        [InlineData("3.4.23", false, true)]
+        [InlineData("3.5.16", true, true)]
+        [InlineData("3.6.0", true, false)]
+        public void TheUpgradesConfYmlIsRenderedForTheTargetVersion(string version, bool tlsMinVersion, bool enableV2)
+        {
+            // What each step writes: the renderer's conf.yml for the target (keys differ between versions).
+            var cluster = Cluster.Clone();
+            cluster.Version = version;
+            var yaml = EtcdConfigRenderer.Render(cluster, null, new EtcdConfigOptions(), out _)[0].Yaml;
+            Assert.Equal(tlsMinVersion, yaml.Contains("\ntls-min-version: TLS1.2\n"));
+            Assert.Equal(enableV2, yaml.Contains("\nenable-v2:"));
+            Assert.DoesNotContain("experimental-", yaml);
+            Assert.StartsWith($"# etcd {EtcdVersion.Parse(version).Series} configuration", yaml);
+        }
+
         [Fact]
         public void InstallUpgradesWhenAnAnsweringMemberRunsAnotherVersion()
         {
