@@ -21,7 +21,7 @@ Describe 'Update-EtcdNode: rolling upgrades 3.4.23 -> 3.5.16 -> 3.5.30 under wri
             $spare | ForEach-Object { @{ Name = $_.Name; Address = $_.Address } }) -WarningAction SilentlyContinue
         $pki = $cluster | New-EtcdCertificateSet -Path (New-TestDirectory) -CaCertificatePath $ctx.Pki.CaCertificatePath -CaKeyPath $ctx.Pki.CaKeyPath
         $cluster | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue
-        $cluster | Install-EtcdNode -CertificateSet $pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh -ErrorAction Stop | Out-Null
+        $cluster | Install-EtcdNode -CertificateSet $pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh -ErrorAction Stop -WarningAction SilentlyContinue | Out-Null
         $snapshots = New-TestDirectory
         $upgrade = @{ CertificateSet = $pki; ReleaseBaseUrl = $ctx.ReleaseBaseUrl; SnapshotPath = $snapshots }
         $ctl = Get-EtcdBinary -Version 3.5.30 -Name etcdctl

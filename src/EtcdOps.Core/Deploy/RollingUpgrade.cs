@@ -123,6 +123,9 @@ namespace EtcdOps.Deploy
         /// <summary>The host's release architecture, from its probe.</summary>
         public string Architecture { get; internal set; } = "";
 
+        /// <summary>Set once the step began changing the host (its binaries); a step that failed before that changed nothing there.</summary>
+        public bool Touched { get; internal set; }
+
         /// <summary>conf.yml on the host differs from the one rendered for the target version.</summary>
         public bool RewritesConfig { get; internal set; }
 
@@ -324,6 +327,7 @@ namespace EtcdOps.Deploy
 
             var host = await HostAsync(spec.Member).ConfigureAwait(false);
             Report(spec, $"Installing etcd {target}", 40);
+            step.Touched = true;
             var archive = _archives.GetOrAdd(spec.ReleaseArchivePath, p => new Lazy<byte[]>(() => File.ReadAllBytes(p))).Value;
             await host.RunCheckedAsync(ClusterInstaller.InstallBinariesCommand(spec), $"installing etcd {target}", _cancellation, archive).ConfigureAwait(false);
             Report(spec, $"Writing {spec.ConfigPath}", 50);
@@ -381,7 +385,8 @@ namespace EtcdOps.Deploy
                 var step = plan.Steps.FirstOrDefault(s => s.Member.Name == member.Name);
                 var state = live?.Status != null ? $"runs etcd {live.Status.Version}" : "does not answer" + (live?.Failure != null ? $" ({live.Failure.Message})" : "");
                 var where = step == null ? "was on the target already"
-                    : step.Position == failed.Position ? "failed in its step (binaries and conf.yml may be the new ones; see Get-EtcdNodeLog)"
+                    : step.Position == failed.Position
+                        ? (step.Touched ? "failed in its step (binaries and conf.yml may be the new ones; see Get-EtcdNodeLog)" : "stopped before its step; nothing was changed on it")
                     : step.Position < failed.Position ? "upgraded" : "not touched";
                 text.Append($"{Environment.NewLine}  {member.Name} ({member.Address}): {state}; {where}");
             }
