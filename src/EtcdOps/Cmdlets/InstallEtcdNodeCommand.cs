@@ -86,8 +86,7 @@ namespace EtcdOps.Commands
                 if (refusal != null) throw refusal;
                 var inCluster = specs.Where(s => plans.Any(p => p.MemberName == s.Member.Name && p.Bootstrapped && p.Role == MemberRole.Member)).ToList();
                 if (inCluster.Count > 0 && plans.Any(p => p.WasActive) &&
-                    UpgradeRules.RunsOtherVersion(new EtcdClient(new EtcdConnection(cluster.ClientUrls, certificates.CaCertificatePath, certificates.ClientCertificatePath,
-                        certificates.ClientKeyPath) { Timeout = TimeSpan.FromSeconds(2) }).GetStatus(cluster.ClientUrls, Cancellation).Select(r => r.Row), EtcdVersion.Parse(version)))
+                    UpgradeRules.RunsOtherVersion(UpgradeClient(cluster, certificates).GetStatus(cluster.ClientUrls, Cancellation).Select(r => r.Row), EtcdVersion.Parse(version)))
                 {
                     installer.Dispose();
                     var outcome = RunRollingUpgrade(cluster, certificates, inCluster, Release, ReleaseBaseUrl, SnapshotPath, TimeoutSeconds, joinersAllowed: true);

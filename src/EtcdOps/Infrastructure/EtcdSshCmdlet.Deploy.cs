@@ -88,6 +88,11 @@ namespace EtcdOps.Commands
             public IReadOnlyList<EtcdMemberUpgrade> Steps { get; set; } = Array.Empty<EtcdMemberUpgrade>();
         }
 
+        /// <summary>The cluster's API for an upgrade: every member's client URL, the set's client certificate, 2 s per request.</summary>
+        private protected static EtcdClient UpgradeClient(EtcdCluster cluster, EtcdCertificateSet certificates) =>
+            new EtcdClient(new EtcdConnection(cluster.ClientUrls, certificates.CaCertificatePath, certificates.ClientCertificatePath, certificates.ClientKeyPath)
+            { Timeout = TimeSpan.FromSeconds(2) });
+
         /// <summary>
         /// The rolling upgrade of Update-EtcdNode and of Install-EtcdNode with a changed Version (one path): the pre-flight
         /// (no host touched), -WhatIf/-Confirm per member, the verified release, a snapshot into <paramref name="snapshotFolder"/>,
@@ -100,11 +105,7 @@ namespace EtcdOps.Commands
             var names = specs.Select(s => s.Member.Name).ToList();
             var events = new ConcurrentQueue<(int Index, string Status)>();
             EtcdClient client;
-            try
-            {
-                client = new EtcdClient(new EtcdConnection(target.ClientUrls, certificates.CaCertificatePath, certificates.ClientCertificatePath, certificates.ClientKeyPath)
-                { Timeout = TimeSpan.FromSeconds(2) });
-            }
+            try { client = UpgradeClient(target, certificates); }
             catch (EtcdOpsException ex) { WriteFailure(ex, target); return new UpgradeOutcome(); }
             using var upgrade = new RollingUpgrade(target, client, (m, ct) => ConnectAsync(m, ct), p => events.Enqueue((names.IndexOf(p.Member), p.Phase)), Cancellation)
             {
