@@ -54,6 +54,7 @@
         'Start-EtcdNode'
         'Stop-EtcdNode'
         'Restart-EtcdNode'
+        'Update-EtcdNode'
         'Get-EtcdNodeLog'
         'Uninstall-EtcdNode'
     )

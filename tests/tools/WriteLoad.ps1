@@ -10,13 +10,16 @@
         $report.Lost | Should -Be 0
 
     The writer runs in its own runspace (the test's thread stays free) and puts one key per tick through etcd's
-    API (the JSON gateway, /v3/kv/put, with the set's client certificate, trusting only its CA), taking the
-    endpoints in turn; a put that fails or times out is counted as an error and the next one goes to the next
-    endpoint. Every put etcd acknowledged is recorded; Stop reads the whole prefix back with a linearizable range
-    and reports each acknowledged key that is missing. Why the gateway rather than etcdctl: one process for the
-    whole run, not one per write (50 process starts a second would load the machine more than the cluster), and
-    the acknowledgement is the HTTP reply itself, recorded the moment it arrives. Why not the module's own
-    client: its transport is internal to the module, and the load must not share code with what it checks.
+    native gRPC API (etcdserverpb.KV/Put over HTTP/2, with the set's client certificate, trusting only its CA),
+    taking the endpoints in turn; a put that fails or times out is counted as an error and the next one goes to the
+    next endpoint. Every put etcd acknowledged (grpc-status 0 and a reply) is recorded; Stop reads the whole prefix
+    back with a linearizable range and reports each acknowledged key that is missing. Why gRPC: every etcd serves
+    it (Debian's 3.4.23 build serves no JSON gateway at all, and any member may turn the gateway off). Why not
+    etcdctl: one process for the whole run, not one per write (50 process starts a second would load the machine
+    more than the cluster), and the acknowledgement is the reply itself, recorded the moment it arrives. Why not
+    the module's own client: its transport is internal to the module, and the load must not share code with what
+    it checks. The few protobuf fields it needs (PutRequest key/value; RangeRequest key/range_end/keys_only;
+    RangeResponse kvs[].key) are written and read by hand below.
 #>
 
 function Start-EtcdWriteLoad {
@@ -40,13 +43,16 @@ function Start-EtcdWriteLoad {
             while (-not $state.Stop) {
                 $i++
                 $name = $prefix + $i.ToString('D8')
-                $body = '{"key":"' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($name)) + '","value":"' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("$i")) + '"}'
+                # PutRequest{key=1, value=2}, built in place (key and value are far below 128 bytes: one-byte lengths).
+                $k = [Text.Encoding]::UTF8.GetBytes($name); $v = [Text.Encoding]::UTF8.GetBytes("$i")
+                $body = [byte[]]::new(4 + $k.Length + $v.Length)
+                $body[0] = 0x0A; $body[1] = $k.Length; [Array]::Copy($k, 0, $body, 2, $k.Length)
+                $o = 2 + $k.Length; $body[$o] = 0x12; $body[$o + 1] = $v.Length; [Array]::Copy($v, 0, $body, $o + 2, $v.Length)
                 $endpoint = $endpoints[$i % $endpoints.Count]
                 try {
-                    $reply = $client.PostAsync("$endpoint/v3/kv/put", [Net.Http.StringContent]::new($body)).GetAwaiter().GetResult()
-                    $text = $reply.Content.ReadAsStringAsync().GetAwaiter().GetResult()
-                    if ($reply.IsSuccessStatusCode -and $text -match '"header"') { $state.Acked.Enqueue($name) }
-                    else { $state.Errors++; $state.LastError = "$endpoint $([int]$reply.StatusCode) $text" }
+                    $reply = Invoke-WriteLoadGrpc -Client $client -Endpoint $endpoint -Method 'etcdserverpb.KV/Put' -Message $body
+                    if ($reply.Status -eq '0' -and $reply.Message.Count -gt 0) { $state.Acked.Enqueue($name) }
+                    else { $state.Errors++; $state.LastError = "$endpoint grpc-status $($reply.Status) $($reply.Text)" }
                 }
                 catch { $state.Errors++; $state.LastError = "$endpoint $($_.Exception.GetBaseException().Message)"; continue }
                 # The next tick: a steady rate, not as fast as the cluster answers.
@@ -56,7 +62,9 @@ function Start-EtcdWriteLoad {
             $client.Dispose()
         })
     $iss = [Management.Automation.Runspaces.InitialSessionState]::CreateDefault()
-    $iss.Commands.Add([Management.Automation.Runspaces.SessionStateFunctionEntry]::new('New-WriteLoadClient', ${function:New-WriteLoadClient}.ToString()))
+    foreach ($f in 'New-WriteLoadClient', 'ConvertTo-ProtoField', 'ConvertTo-ProtoVarint', 'Invoke-WriteLoadGrpc') {
+        $iss.Commands.Add([Management.Automation.Runspaces.SessionStateFunctionEntry]::new($f, (Get-Item "function:$f").ScriptBlock.ToString()))
+    }
     $ps.Runspace = [runspacefactory]::CreateRunspace($iss)
     $ps.Runspace.Open()
     $null = $ps.AddParameters(@{
@@ -85,6 +93,88 @@ function New-WriteLoadClient([string] $Ca, [string] $Cert, [string] $Key) {
     $client
 }
 
+# A protobuf varint (7 bits a byte, low first).
+function ConvertTo-ProtoVarint([uint64] $Value) {
+    $bytes = [Collections.Generic.List[byte]]::new()
+    do {
+        $b = [byte]($Value -band 0x7F); $Value = $Value -shr 7
+        if ($Value -ne 0) { $b = $b -bor 0x80 }
+        $bytes.Add($b)
+    } while ($Value -ne 0)
+    , [byte[]]$bytes.ToArray()
+}
+
+# One protobuf field: bytes (wire type 2), or with -Varint a number (wire type 0).
+function ConvertTo-ProtoField([int] $Number, [byte[]] $Bytes, [Nullable[uint64]] $Varint) {
+    if ($null -ne $Varint) { return , [byte[]]((ConvertTo-ProtoVarint ([uint64]($Number -shl 3))) + (ConvertTo-ProtoVarint $Varint)) }
+    , [byte[]]((ConvertTo-ProtoVarint ([uint64](($Number -shl 3) -bor 2))) + (ConvertTo-ProtoVarint $Bytes.Length) + $Bytes)
+}
+
+# One unary gRPC call over HTTP/2: the message framed (no compression, 4-byte big-endian length), the reply's
+# message and grpc-status (from the trailers, or the headers of a trailers-only reply).
+function Invoke-WriteLoadGrpc($Client, [string] $Endpoint, [string] $Method, [byte[]] $Message) {
+    $frame = [byte[]]::new(5 + $Message.Length)
+    $frame[1] = [byte](($Message.Length -shr 24) -band 0xFF); $frame[2] = [byte](($Message.Length -shr 16) -band 0xFF)
+    $frame[3] = [byte](($Message.Length -shr 8) -band 0xFF); $frame[4] = [byte]($Message.Length -band 0xFF)
+    [Array]::Copy($Message, 0, $frame, 5, $Message.Length)
+    $request = [Net.Http.HttpRequestMessage]::new([Net.Http.HttpMethod]::Post, "$Endpoint/$Method")
+    $request.Version = [Net.HttpVersion]::Version20
+    $request.VersionPolicy = [Net.Http.HttpVersionPolicy]::RequestVersionExact
+    $request.Content = [Net.Http.ByteArrayContent]::new($frame)
+    $request.Content.Headers.ContentType = [Net.Http.Headers.MediaTypeHeaderValue]::new('application/grpc')
+    $null = $request.Headers.TryAddWithoutValidation('te', 'trailers')
+    $reply = $Client.SendAsync($request).GetAwaiter().GetResult()
+    $data = $reply.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult()
+    $status = $null; $text = ''; $values = $null
+    if ($reply.TrailingHeaders.TryGetValues('grpc-status', [ref] $values)) { $status = @($values)[0] }
+    elseif ($reply.Headers.TryGetValues('grpc-status', [ref] $values)) { $status = @($values)[0] }
+    else { $status = "none (HTTP $([int]$reply.StatusCode))" }
+    if ($status -ne '0') {
+        foreach ($headers in $reply.TrailingHeaders, $reply.Headers) {
+            if ($headers.TryGetValues('grpc-message', [ref] $values)) { $text = [Uri]::UnescapeDataString(@($values)[0]) }
+        }
+    }
+    $body = [byte[]]::new([Math]::Max(0, $data.Length - 5))
+    if ($body.Length -gt 0) { [Array]::Copy($data, 5, $body, 0, $body.Length) }
+    $reply.Dispose()
+    [pscustomobject]@{ Status = "$status"; Text = $text; Message = $body }
+}
+
+# The keys of a RangeResponse: field 2 (kvs, each a KeyValue whose field 1 is the key).
+function Read-RangeKeys([byte[]] $Message) {
+    $keys = [Collections.Generic.List[string]]::new()
+    $read = {
+        param([byte[]] $Buffer, [int] $Start, [int] $End, [scriptblock] $OnField)
+        $p = $Start
+        while ($p -lt $End) {
+            $tag = [uint64]0; $shift = 0
+            do { $b = $Buffer[$p++]; $tag = $tag -bor ([uint64]($b -band 0x7F) -shl $shift); $shift += 7 } while ($b -band 0x80)
+            $wire = [int]($tag -band 7); $field = [int]($tag -shr 3)
+            switch ($wire) {
+                0 { do { $b = $Buffer[$p++] } while ($b -band 0x80) }
+                1 { $p += 8 }
+                5 { $p += 4 }
+                2 {
+                    $len = [uint64]0; $shift = 0
+                    do { $b = $Buffer[$p++]; $len = $len -bor ([uint64]($b -band 0x7F) -shl $shift); $shift += 7 } while ($b -band 0x80)
+                    & $OnField $field $p ([int]$len)
+                    $p += [int]$len
+                }
+                default { throw "Unexpected protobuf wire type $wire in etcd's range reply." }
+            }
+        }
+    }
+    & $read $Message 0 $Message.Length {
+        param($field, $at, $len)
+        if ($field -ne 2) { return }
+        & $read $Message $at ($at + $len) {
+            param($f, $a, $l)
+            if ($f -eq 1) { $keys.Add([Text.Encoding]::UTF8.GetString($Message, $a, $l)) }
+        }
+    }
+    , $keys
+}
+
 function Stop-EtcdWriteLoad {
     param([Parameter(Mandatory, Position = 0)] $Load, [string[]] $ReadEndpoint = $Load.Endpoint)
     $Load.State.Stop = $true
@@ -96,17 +186,14 @@ function Stop-EtcdWriteLoad {
 
     # Everything under the prefix, linearizable (through the leader), from the first endpoint that answers.
     $client = New-WriteLoadClient -Ca $Load.CertificateSet.CaCertificatePath -Cert $Load.CertificateSet.ClientCertificatePath -Key $Load.CertificateSet.ClientKeyPath
-    $b64 = { param($s) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($s)) }
     $end = $Load.Prefix.Substring(0, $Load.Prefix.Length - 1) + [char]([int][char]$Load.Prefix[-1] + 1)
-    $body = '{"key":"' + (& $b64 $Load.Prefix) + '","range_end":"' + (& $b64 $end) + '","keys_only":true}'
+    $body = (ConvertTo-ProtoField 1 ([Text.Encoding]::UTF8.GetBytes($Load.Prefix))) + (ConvertTo-ProtoField 2 ([Text.Encoding]::UTF8.GetBytes($end))) + (ConvertTo-ProtoField 8 -Varint 1)
     $present = $null; $readErrors = @()
     foreach ($endpoint in $ReadEndpoint) {
         try {
-            $reply = $client.PostAsync("$endpoint/v3/kv/range", [Net.Http.StringContent]::new($body)).GetAwaiter().GetResult()
-            if (-not $reply.IsSuccessStatusCode) { $readErrors += "$endpoint $([int]$reply.StatusCode)"; continue }
-            $json = $reply.Content.ReadAsStringAsync().GetAwaiter().GetResult() | ConvertFrom-Json
-            $present = [Collections.Generic.HashSet[string]]::new()
-            foreach ($kv in @($json.kvs)) { if ($kv) { $null = $present.Add([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($kv.key))) } }
+            $reply = Invoke-WriteLoadGrpc -Client $client -Endpoint $endpoint -Method 'etcdserverpb.KV/Range' -Message $body
+            if ($reply.Status -ne '0') { $readErrors += "$endpoint grpc-status $($reply.Status) $($reply.Text)"; continue }
+            $present = [Collections.Generic.HashSet[string]]::new([string[]](Read-RangeKeys $reply.Message))
             break
         }
         catch { $readErrors += "$endpoint $($_.Exception.GetBaseException().Message)" }

@@ -284,6 +284,17 @@ namespace EtcdOps.Common
         /// <summary>A rolling restart or a defragmentation stopped or did not start, or a membership change changed nothing, because the cluster was not healthy.</summary>
         public const string ClusterUnhealthy = nameof(ClusterUnhealthy);
 
+        // ---- Rolling upgrade (Update-EtcdNode; Install-EtcdNode with a changed Version) ----
+
+        /// <summary>The cluster is not fit for a rolling upgrade (a member stopped, unhealthy or a learner; inventory and cluster differ); no host was touched.</summary>
+        public const string UpgradePreflightFailed = nameof(UpgradePreflightFailed);
+
+        /// <summary>The version path is not one etcd supports (a downgrade, a skipped minor, 3.6 from a 3.5 patch below the guide's minimum); no host was touched.</summary>
+        public const string UpgradePathRefused = nameof(UpgradePathRefused);
+
+        /// <summary>A member's step of a rolling upgrade failed; the members after it were not touched.</summary>
+        public const string UpgradeStopped = nameof(UpgradeStopped);
+
         // ---- The etcd API (Get-EtcdMember, Get-EtcdEndpointStatus, Test-EtcdEndpointHealth, Wait-EtcdCluster) ----
 
         /// <summary>No endpoint to ask.</summary>
@@ -424,6 +435,9 @@ namespace EtcdOps.Common
 
         /// <summary>A key etcd does not read from conf.yml (at this version, or at all) and ignores silently.</summary>
         public const string UnknownKey = nameof(UnknownKey);
+
+        /// <summary>An experimental-* key that etcd 3.6 renamed (to a key or a feature gate).</summary>
+        public const string RenamedKey = nameof(RenamedKey);
 
         /// <summary>A value has the wrong YAML type for etcd's Go field.</summary>
         public const string TypeMismatch = nameof(TypeMismatch);

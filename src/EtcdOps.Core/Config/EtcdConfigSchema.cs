@@ -130,6 +130,36 @@ namespace EtcdOps.Config
         private static readonly HashSet<string> Keys35 = new HashSet<string>(Common.Concat(V2Era).Concat(Since35), StringComparer.Ordinal);
         private static readonly HashSet<string> Keys36 = new HashSet<string>(Common.Concat(Since35).Concat(Since36), StringComparer.Ordinal);
 
+        // etcd 3.6 renamed its experimental-* settings (the old names still work in 3.6 and go in 3.7), some into
+        // feature gates; from etcd's 3.6 changelog and upgrade guide (https://etcd.io/docs/latest/upgrades/upgrade_3_6/).
+        private static readonly Dictionary<string, string> RenamedIn36Keys = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["experimental-compact-hash-check-time"] = "compact-hash-check-time",
+            ["experimental-corrupt-check-time"] = "corrupt-check-time",
+            ["experimental-compaction-batch-limit"] = "compaction-batch-limit",
+            ["experimental-compaction-sleep-interval"] = "compaction-sleep-interval",
+            ["experimental-watch-progress-notify-interval"] = "watch-progress-notify-interval",
+            ["experimental-warning-apply-duration"] = "warning-apply-duration",
+            ["experimental-downgrade-check-time"] = "downgrade-check-time",
+            ["experimental-memory-mlock"] = "memory-mlock",
+            ["experimental-bootstrap-defrag-threshold-megabytes"] = "bootstrap-defrag-threshold-megabytes",
+            ["experimental-snapshot-catchup-entries"] = "snapshot-catchup-entries",
+            ["experimental-distributed-tracing-address"] = "distributed-tracing-address",
+            ["experimental-distributed-tracing-instance-id"] = "distributed-tracing-instance-id",
+            ["experimental-distributed-tracing-sampling-rate"] = "distributed-tracing-sampling-rate",
+            ["experimental-distributed-tracing-service-name"] = "distributed-tracing-service-name",
+            ["experimental-enable-distributed-tracing"] = "enable-distributed-tracing",
+            ["experimental-initial-corrupt-check"] = "feature-gates: InitialCorruptCheck=true",
+            ["experimental-compact-hash-check-enabled"] = "feature-gates: CompactHashCheck=true",
+            ["experimental-enable-lease-checkpoint"] = "feature-gates: LeaseCheckpoint=true",
+            ["experimental-enable-lease-checkpoint-persist"] = "feature-gates: LeaseCheckpointPersist=true",
+            ["experimental-stop-grpc-service-on-defrag"] = "feature-gates: StopGRPCServiceOnDefrag=true",
+            ["experimental-txn-mode-write-with-shared-buffer"] = "feature-gates: TxnModeWriteWithSharedBuffer=true",
+        };
+
+        /// <summary>For an experimental-* key etcd 3.6 renamed, what to write instead (a key, or a feature gate); null otherwise.</summary>
+        public static string? RenamedIn36(string key) => RenamedIn36Keys.TryGetValue(key, out var to) ? to : null;
+
         public static bool IsKnown(string key, EtcdVersion version) => KeysOf(version).Contains(key);
 
         public static string SecurityKeyList(EtcdVersion version) =>

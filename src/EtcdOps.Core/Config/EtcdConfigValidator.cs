@@ -170,6 +170,8 @@ namespace EtcdOps.Config
                             : $"'{key}' is not an {Etcd} setting; etcd ignores unknown keys silently, so this line has no effect. Check the spelling against 'etcd --help'.", entry.Value);
                         continue;
                     }
+                    if (_version.AtLeast(3, 6) && EtcdConfigSchema.RenamedIn36(key) is { } renamed)
+                        Warn(ErrorIds.RenamedKey, key, $"{Etcd} renamed '{key}': write {renamed} instead. The old name still works in 3.6 and is gone in 3.7.", entry.Value);
                     var type = EtcdConfigSchema.TypeOf(key);
                     if (!CheckType(entry.Value, type, key, EtcdConfigSchema.GoField(key, _version))) _typeErrors.Add(key);
                     else if (type == ConfigValueType.Security) CheckSecuritySection(key, entry.Value);

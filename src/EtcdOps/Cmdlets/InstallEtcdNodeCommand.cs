@@ -35,6 +35,11 @@ namespace EtcdOps.Commands
         [ValidateRange(5, 3600)]
         public int TimeoutSeconds { get; set; } = 120;
 
+        /// <summary>Where the snapshot goes when the run upgrades a running cluster to another version (rolling, as Update-EtcdNode). Default: the current folder.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string SnapshotPath { get; set; } = ".";
+
         protected override void ProcessRecord()
         {
             base.ProcessRecord();
@@ -50,7 +55,7 @@ namespace EtcdOps.Commands
             }
         }
 
-        private void InstallCluster(EtcdCluster cluster)
+        private void InstallCluster(EtcdCluster cluster, UpgradeOutcome? upgraded = null)
         {
             var configs = ResolveConfigs(cluster, out var certificates);
             Preflight(cluster, configs, certificates);
@@ -74,6 +79,21 @@ namespace EtcdOps.Commands
                 WriteHostFailure(failure.Value, cluster.FindMember(failure.Key) ?? (object)failure.Key);
             foreach (var warning in installer.Warnings) WriteWarning(warning);
             if (!installer.Failures.IsEmpty) return;   // nothing was changed on any host
+            if (upgraded == null)
+            {
+                // A running cluster on another version goes the one rolling-upgrade path (Update-EtcdNode's), then the rest is installed.
+                var refusal = UpgradeRules.CheckInstalled(plans, EtcdVersion.Parse(version));
+                if (refusal != null) throw refusal;
+                var inCluster = specs.Where(s => plans.Any(p => p.MemberName == s.Member.Name && p.Bootstrapped && p.Role == MemberRole.Member)).ToList();
+                if (inCluster.Count > 0 && plans.Any(p => p.WasActive) &&
+                    UpgradeRules.RunsOtherVersion(UpgradeClient(cluster, certificates).GetStatus(cluster.ClientUrls, Cancellation).Select(r => r.Row), EtcdVersion.Parse(version)))
+                {
+                    installer.Dispose();
+                    var outcome = RunRollingUpgrade(cluster, certificates, inCluster, Release, ReleaseBaseUrl, SnapshotPath, TimeoutSeconds, joinersAllowed: true);
+                    if (outcome.Completed) InstallCluster(cluster, outcome);
+                    return;
+                }
+            }
             var approved = plans.Where(p => ShouldProcess(p.Target, p.Description)).ToList();
             if (approved.Count == 0) return;
             foreach (var plan in approved.Where(p => p.InstallsBinaries).GroupBy(p => p.Architecture))
@@ -85,6 +105,13 @@ namespace EtcdOps.Commands
             var results = Run($"Installing etcd {version} on cluster '{cluster.Name}'", names, events, () => installer.ApplyAsync(approved, Cancellation));
             foreach (var failure in installer.Failures)
                 WriteHostFailure(failure.Value, cluster.FindMember(failure.Key) ?? (object)failure.Key);
+            foreach (var step in upgraded?.Steps ?? Array.Empty<EtcdMemberUpgrade>())
+            {
+                var result = results.FirstOrDefault(r => r.Name == step.Name);
+                if (result == null) continue;
+                result.Changes.Insert(0, $"etcd {step.From} -> {step.To} (rolling upgrade{(upgraded!.Snapshot != null ? ", snapshot " + upgraded.Snapshot.Path : "")})");
+                result.Restarted = result.Changed = true;
+            }
             WriteObject(results, true);
         }
 

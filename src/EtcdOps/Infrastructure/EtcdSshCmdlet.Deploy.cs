@@ -79,5 +79,67 @@ namespace EtcdOps.Commands
         }
 
         private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+        /// <summary>What a rolling upgrade did: whether every selected member now runs the target, and the snapshot taken first.</summary>
+        private protected sealed class UpgradeOutcome
+        {
+            public bool Completed { get; set; }
+            public EtcdSnapshot? Snapshot { get; set; }
+            public IReadOnlyList<EtcdMemberUpgrade> Steps { get; set; } = Array.Empty<EtcdMemberUpgrade>();
+        }
+
+        /// <summary>The cluster's API for an upgrade: every member's client URL, the set's client certificate, 2 s per request.</summary>
+        private protected static EtcdClient UpgradeClient(EtcdCluster cluster, EtcdCertificateSet certificates) =>
+            new EtcdClient(new EtcdConnection(cluster.ClientUrls, certificates.CaCertificatePath, certificates.ClientCertificatePath, certificates.ClientKeyPath)
+            { Timeout = TimeSpan.FromSeconds(2) });
+
+        /// <summary>
+        /// The rolling upgrade of Update-EtcdNode and of Install-EtcdNode with a changed Version (one path): the pre-flight
+        /// (no host touched), -WhatIf/-Confirm per member, the verified release, a snapshot into <paramref name="snapshotFolder"/>,
+        /// then one member at a time. <paramref name="target"/> is the inventory at the target version; the specs are
+        /// rendered for it. Failures are written as errors; Completed says whether the caller may go on.
+        /// </summary>
+        private protected UpgradeOutcome RunRollingUpgrade(EtcdCluster target, EtcdCertificateSet certificates, IReadOnlyList<NodeInstallSpec> specs,
+            EtcdRelease? release, string? releaseBaseUrl, string snapshotFolder, int timeoutSeconds, bool joinersAllowed)
+        {
+            var names = specs.Select(s => s.Member.Name).ToList();
+            var events = new ConcurrentQueue<(int Index, string Status)>();
+            EtcdClient client;
+            try { client = UpgradeClient(target, certificates); }
+            catch (EtcdOpsException ex) { WriteFailure(ex, target); return new UpgradeOutcome(); }
+            using var upgrade = new RollingUpgrade(target, client, (m, ct) => ConnectAsync(m, ct), p => events.Enqueue((names.IndexOf(p.Member), p.Phase)), Cancellation)
+            {
+                StepTimeout = TimeSpan.FromSeconds(timeoutSeconds),
+            };
+            try
+            {
+                var plan = Run($"Checking cluster '{target.Name}' for the upgrade to etcd {target.Version}", names, events, () => upgrade.PlanAsync(specs, joinersAllowed));
+                foreach (var name in plan.AlreadyCurrent) WriteVerbose($"{name} runs etcd {plan.Target} already: skipped.");
+                if (plan.NothingToDo) return new UpgradeOutcome { Completed = true };
+                var folder = ResolvePath(snapshotFolder);
+                // Every question is asked (so -WhatIf prints the whole plan); nothing runs without the snapshot.
+                var snapshotApproved = ShouldProcess(folder, $"Save a snapshot of cluster '{target.Name}' before the upgrade to etcd {plan.Target}");
+                var approved = plan.Steps.Where(s => ShouldProcess(s.Spec.DisplayName, s.Description)).ToList();
+                if (!snapshotApproved || approved.Count == 0) return new UpgradeOutcome();
+                foreach (var arch in approved.GroupBy(s => s.Architecture))
+                {
+                    var archive = ResolveRelease(target, arch.Key, release, releaseBaseUrl);
+                    foreach (var s in arch) s.Spec.ReleaseArchivePath = archive.ArchivePath;
+                }
+                var snapshot = WithTransferProgress($"Saving a snapshot of cluster '{target.Name}' before the upgrade", folder,
+                    progress => upgrade.SnapshotAsync(folder, progress.Report));
+                WriteVerbose($"Snapshot before the upgrade: {snapshot.Path} ({snapshot.Size} bytes, revision {snapshot.Revision}, etcd {snapshot.EtcdVersion}).");
+                var steps = Run($"Upgrading cluster '{target.Name}' to etcd {plan.Target}, one member at a time", names, events,
+                    () => upgrade.RunAsync(new UpgradePlan(plan.Target, approved, plan.AlreadyCurrent), snapshot.Path));
+                foreach (var step in steps)
+                    WriteVerbose($"{step.Name}: etcd {step.From} -> {step.To}{(step.WasLeader ? " (was the leader; leadership moved first)" : "")} in {step.Duration.TotalSeconds:0.0} s.");
+                return new UpgradeOutcome { Completed = approved.Count == plan.Steps.Count, Snapshot = snapshot, Steps = steps };
+            }
+            catch (EtcdOpsException ex)
+            {
+                WriteFailure(ex, target);
+                return new UpgradeOutcome();
+            }
+        }
     }
 }

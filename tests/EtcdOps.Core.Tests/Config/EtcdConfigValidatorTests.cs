@@ -106,6 +106,16 @@ namespace EtcdOps.Tests.Config
             Assert.Empty(Warnings(Base("enable-v2: false\n"), "3.5.16"));
         }
 
+        [Fact]
+        public void ExperimentalKeysThatThreeSixRenamedAreWarnedWithTheNewName()
+        {
+            Assert.Contains("RenamedKey", Warnings(Base("experimental-corrupt-check-time: 5m\n"), "3.6.0"));
+            Assert.Contains("RenamedKey", Warnings(Base("experimental-initial-corrupt-check: true\n"), "3.6.0"));
+            var message = EtcdConfigValidator.Validate(Base("experimental-initial-corrupt-check: true\n"), "f", "3.6.0").First(f => f.Rule == "RenamedKey").Message;
+            Assert.Contains("feature-gates: InitialCorruptCheck=true", message);
+            Assert.DoesNotContain("RenamedKey", Warnings(Base("experimental-corrupt-check-time: 5m\n"), "3.5.16"));
+        }
+
         [Theory]
         [InlineData("  auto-tls: true\n", "AutoTlsOn")]
         [InlineData("strict-reconfig-check: false\n", "StrictReconfigCheckOff")]

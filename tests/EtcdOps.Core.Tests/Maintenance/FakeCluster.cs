@@ -27,6 +27,8 @@ namespace EtcdOps.Tests.Maintenance
             public long DbSize { get; set; } = 100_000_000;
             public long DbSizeInUse { get; set; } = 20_000_000;
             public long Revision { get; set; } = 1000;
+            /// <summary>The etcd version its status reports.</summary>
+            public string Version { get; set; } = "3.5.16";
             public uint Hash { get; set; } = 42;
             public long CompactRevision { get; set; } = -1;
             /// <summary>etcd 3.5 keeps the hash it computed during a compaction and answers it for that revision (with the compact revision before).</summary>
@@ -92,7 +94,7 @@ namespace EtcdOps.Tests.Maintenance
             {
                 Endpoint = endpoint,
                 ID = EtcdClient.Hex(node.Id),
-                Version = "3.5.16",
+                Version = node.Version,
                 DbSize = node.DbSize,
                 DbSizeInUse = node.DbSizeInUse,
                 IsLeader = node.Id == LeaderId,
