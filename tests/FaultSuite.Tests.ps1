@@ -201,7 +201,9 @@ Describe 'Faults around a deploy' -Skip:(-not $env:ETCDOPS_LAB) {
         }
         function Remove-FaultCluster { $cluster | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @ssh -ErrorAction SilentlyContinue | Out-Null }
         # Starts the deploy in a child pwsh, waits until -Until says the phase is reached, then kill -9 of that process.
-        function Invoke-KilledDeploy([scriptblock] $Until) {
+        # With -Frozen the process is stopped (SIGSTOP) there first, and killed once -Frozen says so: the window
+        # between the cluster forming and the flip is milliseconds, too short to hit by watching from outside.
+        function Invoke-KilledDeploy([scriptblock] $Until, [scriptblock] $Frozen) {
             $pwsh = (Get-Process -Id $PID).Path
             [string[]] $pre = if ((Split-Path $pwsh -Leaf) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
             $marker = Join-Path (New-TestDirectory) 'started'
@@ -212,6 +214,10 @@ Describe 'Faults around a deploy' -Skip:(-not $env:ETCDOPS_LAB) {
             while (-not (Test-Path $marker) -and -not $child.HasExited -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
             while (-not $child.HasExited -and -not (& $Until) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
             $exitedEarly = $child.HasExited
+            if (-not $exitedEarly -and $Frozen) {
+                & kill -STOP $child.Id
+                while (-not (& $Frozen) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            }
             if (-not $exitedEarly) { & kill -9 $child.Id; $child.WaitForExit() }
             $exitedEarly | Should -BeFalse -Because 'the deploy must still be running when it is killed, or the phase was not hit'
         }
@@ -227,13 +233,17 @@ Describe 'Faults around a deploy' -Skip:(-not $env:ETCDOPS_LAB) {
         @{ Phase = 'connecting'; Until = { Start-Sleep -Milliseconds 600; $true } }
         @{ Phase = 'files written'; Until = { (Invoke-LabSsh -Lab $ctx.FullLab -HostName $spares[0].Name -Command 'test -f /etc/etcd/conf.yml').ExitCode -eq 0 } }
         @{ Phase = 'started'; Until = { Test-Tcp $spares[0].Address 2379 } }
-        @{ Phase = 'before the flip'; Until = { $null -ne (Get-ClusterId) } }
+        @{ Phase = 'before the flip'; Until = { @($spares | Where-Object { Test-Tcp $_.Address 2379 }).Count -eq 3 }; Frozen = { $null -ne (Get-ClusterId) } }
     ) {
         Remove-FaultCluster
-        Invoke-KilledDeploy -Until $Until
+        Invoke-KilledDeploy -Until $Until -Frozen $Frozen
         $idAtKill = Get-ClusterId
         $states = Get-HostFact 'grep -h "^initial-cluster-state" /etc/etcd/conf.yml 2>/dev/null || echo none'
         Write-Host "killed at $Phase; cluster ID then: $(if ($idAtKill) { $idAtKill } else { 'none' }); conf.yml: $(($states.GetEnumerator() | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ' ')"
+        if ($Phase -eq 'before the flip') {
+            $idAtKill | Should -Not -BeNullOrEmpty -Because 'the cluster had formed'
+            @($states.Values | Where-Object { $_ -match 'new$' }).Count | Should -BeGreaterThan 0 -Because 'the flip had not happened everywhere'
+        }
 
         $cluster | Install-EtcdNode -CertificateSet $pki -ReleaseBaseUrl $ctx.ReleaseBaseUrl @ssh -WarningAction SilentlyContinue | Out-Null
         (Invoke-FaultEtcdctl 'endpoint', 'health').ExitCode | Should -Be 0

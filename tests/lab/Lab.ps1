@@ -473,6 +473,10 @@ function Invoke-LabUp {
     }
     Save-LabState $state
     try {
+        # Every booted host's systemd takes inotify instances of root's allowance (128 by default): a few labs at once
+        # exhaust it and hosts fail to boot with "Too many open files". Raise it, never lower it.
+        $inotify = '/proc/sys/fs/inotify/max_user_instances'
+        if ((Test-Path $inotify) -and [int](Get-Content $inotify) -lt 1024) { Set-Content $inotify '1024' }
         Write-LabStep "bridge $BridgeName $Gateway/24"
         Invoke-Native ip @('link', 'add', $BridgeName, 'type', 'bridge') | Out-Null
         Invoke-Native ip @('addr', 'add', "$Gateway/24", 'dev', $BridgeName) | Out-Null

@@ -50,8 +50,24 @@ try {
         Area        = 'Api'
         Case        = "Save-EtcdSnapshot, $([math]::Round((Get-Item (Join-Path $snapDir 'ours.db')).Length / 1MB)) MB"
         'Median ms' = [math]::Round($ours, 1)
-        Target      = ''
+        Target      = '<= 1.2 x etcdctl'
         Comparison  = "etcdctl snapshot save $([math]::Round($theirs, 1)) ms"
+    }
+
+    # Every voter's hash at one revision, in-session.
+    $consistency = Measure-ApiMedian { Test-EtcdConsistency -Endpoint $local.Endpoints[0..2] @tls -Quiet }
+    [pscustomobject]@{ Area = 'Maintenance'; Case = 'Test-EtcdConsistency, 7 members'; 'Median ms' = [math]::Round($consistency, 1); Target = '<= 50 ms'; Comparison = '' }
+
+    # Defragmentation of every member of the ~32 MB database (-Force: every member does the work, as etcdctl's
+    # does): one member at a time, leader last, health between, next to etcdctl defrag --cluster.
+    $ours = Measure-ApiMedian { Invoke-EtcdDefragmentation -Endpoint $local.Endpoints[0..2] @tls -Force -Confirm:$false } -Runs 3
+    $theirs = Measure-ApiMedian { Invoke-Etcdctl -Cluster $local -Endpoints $local.Endpoints[0] -Arguments @('defrag', '--cluster') } -Runs 3
+    [pscustomobject]@{
+        Area        = 'Maintenance'
+        Case        = 'Invoke-EtcdDefragmentation, 7 members, 32 MB database'
+        'Median ms' = [math]::Round($ours, 1)
+        Target      = ''
+        Comparison  = "etcdctl defrag --cluster $([math]::Round($theirs, 1)) ms (no health checks, all at once)"
     }
 }
 finally { Stop-LocalEtcdCluster $local }
