@@ -14,7 +14,9 @@ mkdir "$tmp/x" && tar -xzf - -C "$tmp/x" --strip-components=1
 mkdir -p "$bin"
 for b in etcd etcdctl etcdutl; do
   [ -f "$tmp/x/$b" ] || continue
-  install -m 0755 -o root -g root "$tmp/x/$b" "$bin/.$b.etcdops-new"
+  # Owner and mode set where tar put it, then moved, not copied (a rename when both are on one file system).
+  chown root:root "$tmp/x/$b" && chmod 0755 "$tmp/x/$b"
+  mv -f "$tmp/x/$b" "$bin/.$b.etcdops-new"
   mv -f "$bin/.$b.etcdops-new" "$bin/$b"
 done
 v=$("$bin/etcd" --version | sed -n 's/^etcd Version: //p')
