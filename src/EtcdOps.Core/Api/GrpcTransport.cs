@@ -43,7 +43,7 @@ namespace EtcdOps.Api
         }
 
         public Task<EtcdEndpointStatus> StatusAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) =>
-            Call(endpoint, "status", timeout, cancellation, async options =>
+            Read(endpoint, "status", timeout, cancellation, async options =>
             {
                 var reply = await new Etcdserverpb.Maintenance.MaintenanceClient(Channel(endpoint)).StatusAsync(new StatusRequest(), options).ResponseAsync.ConfigureAwait(false);
                 var memberId = reply.Header?.MemberId ?? 0;
@@ -68,7 +68,7 @@ namespace EtcdOps.Api
             });
 
         public Task<EtcdMemberListReply> MemberListAsync(string endpoint, bool linearizable, TimeSpan timeout, CancellationToken cancellation) =>
-            Call(endpoint, "member list", timeout, cancellation, async options =>
+            Read(endpoint, "member list", timeout, cancellation, async options =>
             {
                 var reply = await Cluster(endpoint).MemberListAsync(new MemberListRequest { Linearizable = linearizable }, options).ResponseAsync.ConfigureAwait(false);
                 return List(reply.Header, reply.Members);
@@ -107,7 +107,7 @@ namespace EtcdOps.Api
             });
 
         public Task<EtcdRangeReply> RangeAsync(string endpoint, EtcdRangeRequest request, TimeSpan timeout, CancellationToken cancellation) =>
-            Call(endpoint, "range", timeout, cancellation, async options =>
+            Read(endpoint, "range", timeout, cancellation, async options =>
             {
                 var message = new RangeRequest
                 {
@@ -162,7 +162,7 @@ namespace EtcdOps.Api
         }
 
         private Task<IReadOnlyList<EtcdAlarmEntry>> Alarm(string endpoint, string what, AlarmRequest request, TimeSpan timeout, CancellationToken cancellation) =>
-            Call(endpoint, what, timeout, cancellation, async options =>
+            Call(endpoint, what, timeout, cancellation, request.Action == AlarmRequest.Types.AlarmAction.Get, async options =>
             {
                 var reply = await Maintenance(endpoint).AlarmAsync(request, options).ResponseAsync.ConfigureAwait(false);
                 return (IReadOnlyList<EtcdAlarmEntry>)reply.Alarms.Where(a => a.Alarm != AlarmType.None)
@@ -182,7 +182,7 @@ namespace EtcdOps.Api
                 await Maintenance(endpoint).MoveLeaderAsync(new MoveLeaderRequest { TargetID = targetId }, options).ResponseAsync.ConfigureAwait(false));
 
         public Task<EtcdHashKvReply> HashKvAsync(string endpoint, long revision, TimeSpan timeout, CancellationToken cancellation) =>
-            Call(endpoint, "hashkv", timeout, cancellation, async options =>
+            Read(endpoint, "hashkv", timeout, cancellation, async options =>
             {
                 var reply = await Maintenance(endpoint).HashKVAsync(new HashKVRequest { Revision = revision }, options).ResponseAsync.ConfigureAwait(false);
                 return new EtcdHashKvReply
@@ -231,10 +231,14 @@ namespace EtcdOps.Api
             }
         }
 
-        // Reads that may be sent again when a kept connection turns out dead (the member restarted since the last call).
-        private static readonly HashSet<string> Repeatable = new HashSet<string>(StringComparer.Ordinal) { "status", "member list", "range", "alarm list", "hashkv" };
+        /// <summary>A read: sent once more on a new connection when the kept one turns out dead (the member restarted since the last call).</summary>
+        private Task<T> Read<T>(string endpoint, string what, TimeSpan timeout, CancellationToken cancellation, Func<CallOptions, Task<T>> call) =>
+            Call(endpoint, what, timeout, cancellation, repeatable: true, call);
 
-        private async Task<T> Call<T>(string endpoint, string what, TimeSpan timeout, CancellationToken cancellation, Func<CallOptions, Task<T>> call)
+        private Task<T> Call<T>(string endpoint, string what, TimeSpan timeout, CancellationToken cancellation, Func<CallOptions, Task<T>> call) =>
+            Call(endpoint, what, timeout, cancellation, repeatable: false, call);
+
+        private async Task<T> Call<T>(string endpoint, string what, TimeSpan timeout, CancellationToken cancellation, bool repeatable, Func<CallOptions, Task<T>> call)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             for (var attempt = 1; ; attempt++)
@@ -246,7 +250,7 @@ namespace EtcdOps.Api
                     return await call(new CallOptions(deadline: DateTime.UtcNow + (left > TimeSpan.Zero ? left : TimeSpan.Zero), cancellationToken: cancellation)).ConfigureAwait(false);
                 }
                 catch (RpcException ex) when (ex.Status.DebugException != null && !cancellation.IsCancellationRequested && Forget(endpoint)
-                                              && attempt == 1 && Repeatable.Contains(what) && clock.Elapsed < timeout)
+                                              && attempt == 1 && repeatable && clock.Elapsed < timeout)
                 {
                     // The kept HTTP/2 connection died (etcd restarted, a network blip): once more on a new one.
                 }
