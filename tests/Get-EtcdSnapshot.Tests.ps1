@@ -91,6 +91,16 @@ Describe 'Get-EtcdSnapshot' {
 
 # The snapshots Enable-EtcdSnapshotSchedule's service took on the lab cluster's hosts, listed over SSH and checked
 # against what the hosts themselves say (stat, sha256sum, etcdutl).
+Describe 'Get-EtcdSnapshot, parameter binding' {
+    It 'takes a piped cluster as -Cluster, never as a path made of its name' {
+        $c = New-EtcdCluster -Name bind -Member @(@{ Name = 'a'; Address = '127.0.0.9' }) -WarningAction SilentlyContinue
+        $err = $null
+        try { $c | Get-EtcdSnapshot -SshKeyPath (Join-Path (New-TestDirectory) 'no-key') -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Not -BeLike 'InvalidSnapshotPath,*'
+        $err.FullyQualifiedErrorId | Should -BeLike 'Ssh*'
+    }
+}
+
 Describe 'Get-EtcdSnapshot -Cluster' -Skip:(-not $env:ETCDOPS_LAB) {
     BeforeAll {
         $ctx = Get-LabClusterContext
@@ -148,7 +158,7 @@ Describe 'Get-EtcdSnapshot -Cluster' -Skip:(-not $env:ETCDOPS_LAB) {
     }
 
     It 'lists only the -Member hosts, and nothing from a folder that does not exist' {
-        @(Get-EtcdSnapshot -Cluster $ctx.Cluster -Member $hosts[2] @ssh).Member | Sort-Object -Unique | Should -Be $hosts[2]
+        @($ctx.Cluster | Get-EtcdSnapshot -Member $hosts[2] @ssh).Member | Sort-Object -Unique | Should -Be $hosts[2]
         Get-EtcdSnapshot -Cluster $ctx.Cluster -Directory /var/lib/no-such-folder @ssh | Should -BeNullOrEmpty
     }
 }

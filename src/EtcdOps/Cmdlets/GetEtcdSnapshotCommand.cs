@@ -4,7 +4,7 @@ using System.Management.Automation;
 
 namespace EtcdOps.Commands
 {
-    [Cmdlet(VerbsCommon.Get, "EtcdSnapshot", DefaultParameterSetName = PathSet)]
+    [Cmdlet(VerbsCommon.Get, "EtcdSnapshot", DefaultParameterSetName = ClusterSet)]
     [OutputType(typeof(EtcdSnapshot))]
     public sealed class GetEtcdSnapshotCommand : EtcdHostCmdlet
     {
