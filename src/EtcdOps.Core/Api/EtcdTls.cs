@@ -136,30 +136,44 @@ namespace EtcdOps.Api
             // Which of them we see depends on timing (a loaded machine sees the later ones): a reset, a broken pipe when we
             // write after etcd closed (EPIPE, SocketError.Shutdown), or the end of the stream before etcd's HTTP/2 settings,
             // which .NET reports as an HttpRequestException with nothing below it.
+            // Only the TLS 1.2 handshake failure is etcd's verdict itself. The later signs are also what any server that
+            // closes or garbles an accepted connection produces, so they count only against a certificate etcd would
+            // refuse: not from this cluster's CA, out of its validity, or without clientAuth.
+            if (Find<AuthenticationException>(ex) != null) return true;
             var socket = Find<SocketException>(ex);
-            if (socket != null)
-                return socket.SocketErrorCode == SocketError.ConnectionReset || socket.SocketErrorCode == SocketError.ConnectionAborted ||
-                    socket.SocketErrorCode == SocketError.Shutdown;
-            return Find<AuthenticationException>(ex) != null || Find<IOException>(ex) != null || Innermost(ex) is System.Net.Http.HttpRequestException;
+            var afterHandshake = socket != null
+                ? socket.SocketErrorCode == SocketError.ConnectionReset || socket.SocketErrorCode == SocketError.ConnectionAborted || socket.SocketErrorCode == SocketError.Shutdown
+                : Find<IOException>(ex) != null || Innermost(ex) is System.Net.Http.HttpRequestException;
+            return afterHandshake && ClientCertificateProblem() != null;
         }
 
-        /// <summary>Why etcd may have refused our client certificate, from what we can see on our side.</summary>
-        private string ClientCertificateHint()
+        /// <summary>Why etcd would refuse our client certificate, as far as we can tell here; null when it looks acceptable.</summary>
+        private string? ClientCertificateProblem()
         {
             var cert = ClientCertificate!;
             var ours = $"'{_certPath}' (subject '{cert.Subject}', issued by '{cert.Issuer}')";
             // Signed by the CA, not merely naming it: two clusters' CAs may carry the same name.
             var parser = new Org.BouncyCastle.X509.X509CertificateParser();
             var leaf = parser.ReadCertificate(cert.RawData);
-            var fromCa = _anchors.Any(a => CertificateSetValidator.IssuedBy(leaf, parser.ReadCertificate(a.RawData)));
-            if (!fromCa)
+            if (!_anchors.Any(a => CertificateSetValidator.IssuedBy(leaf, parser.ReadCertificate(a.RawData))))
                 return $"The client certificate {ours} is not signed by this cluster's CA, the one the server's certificate chains to ('{string.Join("', '", _anchors.Select(a => a.Subject))}' in '{CaPath}'). " +
                        "Give this cluster's client certificate: -CertificateSet with the set of this cluster, or -CertPath and -KeyPath issued by its CA (etcdctl --cert/--key).";
             var now = DateTime.Now;
             if (cert.NotAfter < now || cert.NotBefore > now)
                 return $"The client certificate {ours} is valid only from {cert.NotBefore:yyyy-MM-dd HH:mm} to {cert.NotAfter:yyyy-MM-dd HH:mm}. Renew it from this cluster's CA (Test-EtcdCertificateSet says how).";
-            return $"The client certificate {ours} is signed by the CA in '{CaPath}'; check that it allows client authentication (ClientAuth) " +
-                   "and that etcd's client-transport-security.trusted-ca-file is that CA. Check -CertificateSet or -CertPath/-KeyPath.";
+            var usages = cert.Extensions.OfType<X509EnhancedKeyUsageExtension>().SelectMany(e => e.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>()).Select(o => o.Value).ToList();
+            if (usages.Count > 0 && !usages.Contains("1.3.6.1.5.5.7.3.2"))
+                return $"The client certificate {ours} does not allow client authentication (no ClientAuth in its extended key usage). Issue a client certificate from this cluster's CA.";
+            return null;
+        }
+
+        /// <summary>Why etcd may have refused our client certificate, from what we can see on our side.</summary>
+        private string ClientCertificateHint()
+        {
+            var cert = ClientCertificate!;
+            return ClientCertificateProblem() ??
+                $"The client certificate '{_certPath}' (subject '{cert.Subject}', issued by '{cert.Issuer}') is signed by the CA in '{CaPath}'; check that it allows client authentication (ClientAuth) " +
+                "and that etcd's client-transport-security.trusted-ca-file is that CA. Check -CertificateSet or -CertPath/-KeyPath.";
         }
 
         private static string Describe(SocketException socket) => socket.SocketErrorCode switch
