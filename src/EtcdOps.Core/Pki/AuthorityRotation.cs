@@ -62,13 +62,9 @@ namespace EtcdOps.Pki
                 return new AuthorityRotation(set, CertificateSetLoader.Load(staging, names, set.ClientName), staging, phase, done, resumed: true);
             }
             if (Directory.Exists(staging)) Directory.Delete(staging, true);   // a staging interrupted before its state was written holds nothing used yet
-            var server = CertificateSetLoader.ReadCertificates(set.ServerCertificatePath).First();
-            var request = new CertificateSetRequest
-            {
-                NewAuthority = true, CaValidityDays = caValidityDays, ValidityDays = validityDays, ClientName = set.ClientName,
-                DnsNames = server.DnsNames.ToList(), IPAddresses = server.IPAddresses.ToList(),
-            };
-            if (Enum.TryParse<CertificateKeyAlgorithm>(server.KeyAlgorithm, out var algorithm)) request.KeyAlgorithm = algorithm;
+            var request = CertificateRenewal.RequestLike(set, validityDays);
+            request.NewAuthority = true;
+            request.CaValidityDays = caValidityDays;
             var next = CertificateSetFactory.Create(cluster, request, cancellation).WriteTo(staging, force: false);
             // Old first: a member restarted with the bundle keeps verifying every peer it has today.
             AtomicFile.WriteAllText(Path.Combine(staging, BundleFile), File.ReadAllText(set.CaCertificatePath).TrimEnd() + "\n" + File.ReadAllText(next.CaCertificatePath).TrimEnd() + "\n");

@@ -55,18 +55,25 @@ namespace EtcdOps.Pki
             if (set.CaKeyPath == null)
                 throw new EtcdOpsException(ErrorIds.CaKeyNotInPlace, FailureKind.InvalidArgument,
                     $"The set in '{set.Path}' has no ca-key.pem, so no certificate can be issued from its CA. Renew where the CA key is kept.", set.Path);
+            var request = RequestLike(set, validityDays);
+            request.CaCertificatePath = set.CaCertificatePath;
+            request.CaKeyPath = set.CaKeyPath;
+            return CertificateSetFactory.Create(cluster, request, cancellation).Only(files.Contains).WriteTo(set.Path, force: true);
+        }
+
+        /// <summary>A request for leaves like <paramref name="set"/>'s: its client name, today's server certificate's key type and extra names.</summary>
+        public static CertificateSetRequest RequestLike(EtcdCertificateSet set, int validityDays)
+        {
             var server = CertificateSetLoader.ReadCertificates(set.ServerCertificatePath).First();
             var request = new CertificateSetRequest
             {
-                CaCertificatePath = set.CaCertificatePath,
-                CaKeyPath = set.CaKeyPath,
                 ValidityDays = validityDays,
                 ClientName = set.ClientName,
                 DnsNames = server.DnsNames.ToList(),
                 IPAddresses = server.IPAddresses.ToList(),
             };
             if (Enum.TryParse<CertificateKeyAlgorithm>(server.KeyAlgorithm, out var algorithm)) request.KeyAlgorithm = algorithm;
-            return CertificateSetFactory.Create(cluster, request, cancellation).Only(files.Contains).WriteTo(set.Path, force: true);
+            return request;
         }
 
         /// <summary>The renewed files a host needs, at the paths its conf.yml names (certificates 0644, keys 0600, owned by etcd).</summary>
