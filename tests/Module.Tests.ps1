@@ -48,6 +48,16 @@ Describe 'EtcdOps module' {
         $help.Examples.Example[0].Code | Should -Match $Name.Split('-')[1]
     }
 
+    It 'gives -Release and -ReleaseBaseUrl, documented, to exactly the cmdlets that put etcd on hosts' {
+        $with = Get-Command -Module EtcdOps -CommandType Cmdlet | Where-Object { $_.Parameters.ContainsKey('Release') }
+        $with.Name | Sort-Object | Should -Be @('Add-EtcdMember', 'Install-EtcdNode', 'Restore-EtcdSnapshot', 'Update-EtcdNode')
+        foreach ($c in $with) {
+            $c.Parameters['Release'].ParameterType.Name | Should -Be 'EtcdRelease'
+            $c.Parameters.ContainsKey('ReleaseBaseUrl') | Should -BeTrue -Because $c.Name
+            (Get-Help $c.Name -Parameter Release).Description.Text | Should -Match 'SHA256SUMS' -Because $c.Name
+        }
+    }
+
     Context 'about_EtcdOps' {
         BeforeAll {
             $script:about = Get-Help about_EtcdOps | Out-String

@@ -7,7 +7,7 @@ namespace EtcdOps.Commands
 {
     [Cmdlet(VerbsCommon.Add, "EtcdMember", SupportsShouldProcess = true)]
     [OutputType(typeof(EtcdCluster))]
-    public sealed class AddEtcdMemberCommand : EtcdSshCmdlet
+    public sealed class AddEtcdMemberCommand : EtcdSshCmdlet, IDynamicParameters
     {
         [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         public EtcdCluster Cluster { get; set; } = null!;
@@ -20,16 +20,13 @@ namespace EtcdOps.Commands
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
         public EtcdCertificateSet CertificateSet { get; set; } = null!;
 
-        [Parameter]
-        public EtcdRelease? Release { get; set; }
-
-        [Parameter]
-        public string? ReleaseBaseUrl { get; set; }
-
         /// <summary>How long to wait for the cluster and for the new member to catch up, in seconds.</summary>
         [Parameter]
         [ValidateRange(5, 3600)]
         public int TimeoutSeconds { get; set; } = 120;
+
+        /// <summary>-Release and -ReleaseBaseUrl (<see cref="EtcdReleaseParameters"/>).</summary>
+        public object GetDynamicParameters() => ReleaseParameters;
 
         protected override void ProcessRecord()
         {
@@ -82,7 +79,7 @@ namespace EtcdOps.Commands
                 throw new EtcdOpsException(ErrorIds.MemberAddressInUse, FailureKind.InvalidOperation,
                     $"{spec.DisplayName} is already a member of cluster '{Cluster.Name}'. Nothing was changed; Install-EtcdNode with an inventory that names it manages it.", member);
             if (!ShouldProcess(plan.Target, plan.Description)) return;
-            if (plan.InstallsBinaries) plan.UseRelease(ResolveRelease(grown, plan.Architecture, Release, ReleaseBaseUrl).ArchivePath);
+            if (plan.InstallsBinaries) plan.UseRelease(ResolveRelease(grown, plan.Architecture).ArchivePath);
 
             var results = Run($"Adding {member.Name} to cluster '{Cluster.Name}'", names, events, () => installer.ApplyAsync(plans, Cancellation));
             foreach (var failure in installer.Failures) ThrowFailure(AsEtcdOps(failure.Value, spec.DisplayName), member);

@@ -12,7 +12,7 @@ namespace EtcdOps.Commands
 {
     [Cmdlet(VerbsLifecycle.Install, "EtcdNode", SupportsShouldProcess = true)]
     [OutputType(typeof(EtcdNodeInstallResult))]
-    public sealed class InstallEtcdNodeCommand : EtcdHostCmdlet
+    public sealed class InstallEtcdNodeCommand : EtcdHostCmdlet, IDynamicParameters
     {
         private readonly List<EtcdNodeConfig> _configs = new List<EtcdNodeConfig>();
 
@@ -23,13 +23,6 @@ namespace EtcdOps.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public EtcdCertificateSet? CertificateSet { get; set; }
 
-        /// <summary>A release from Save-EtcdRelease; resolved from the cluster's version when omitted.</summary>
-        [Parameter]
-        public EtcdRelease? Release { get; set; }
-
-        [Parameter]
-        public string? ReleaseBaseUrl { get; set; }
-
         /// <summary>How long to wait for the cluster to become healthy, in seconds.</summary>
         [Parameter]
         [ValidateRange(5, 3600)]
@@ -39,6 +32,9 @@ namespace EtcdOps.Commands
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string SnapshotPath { get; set; } = ".";
+
+        /// <summary>-Release and -ReleaseBaseUrl (<see cref="EtcdReleaseParameters"/>).</summary>
+        public object GetDynamicParameters() => ReleaseParameters;
 
         protected override void ProcessRecord()
         {
@@ -89,7 +85,7 @@ namespace EtcdOps.Commands
                     UpgradeRules.RunsOtherVersion(UpgradeClient(cluster, certificates).GetStatus(cluster.ClientUrls, Cancellation).Select(r => r.Row), EtcdVersion.Parse(version)))
                 {
                     installer.Dispose();
-                    var outcome = RunRollingUpgrade(cluster, certificates, inCluster, Release, ReleaseBaseUrl, SnapshotPath, TimeoutSeconds, joinersAllowed: true);
+                    var outcome = RunRollingUpgrade(cluster, certificates, inCluster, SnapshotPath, TimeoutSeconds, joinersAllowed: true);
                     if (outcome.Completed) InstallCluster(cluster, outcome);
                     return;
                 }
@@ -98,7 +94,7 @@ namespace EtcdOps.Commands
             if (approved.Count == 0) return;
             foreach (var plan in approved.Where(p => p.InstallsBinaries).GroupBy(p => p.Architecture))
             {
-                var release = ResolveRelease(cluster, plan.Key, Release, ReleaseBaseUrl);
+                var release = ResolveRelease(cluster, plan.Key);
                 foreach (var p in plan) p.UseRelease(release.ArchivePath);
             }
 

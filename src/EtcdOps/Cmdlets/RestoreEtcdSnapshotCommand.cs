@@ -7,7 +7,7 @@ namespace EtcdOps.Commands
 {
     [Cmdlet(VerbsData.Restore, "EtcdSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = PathSet)]
     [OutputType(typeof(EtcdCluster))]
-    public sealed class RestoreEtcdSnapshotCommand : EtcdSshCmdlet
+    public sealed class RestoreEtcdSnapshotCommand : EtcdSshCmdlet, IDynamicParameters
     {
         private const string PathSet = "Path";
         private const string SnapshotSet = "Snapshot";
@@ -28,13 +28,6 @@ namespace EtcdOps.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public EtcdCertificateSet? CertificateSet { get; set; }
 
-        /// <summary>A release from Save-EtcdRelease for hosts without the cluster's etcd; resolved from the cluster's version when omitted.</summary>
-        [Parameter]
-        public EtcdRelease? Release { get; set; }
-
-        [Parameter]
-        public string? ReleaseBaseUrl { get; set; }
-
         /// <summary>Revisions to add after the restore (etcdutl --bump-revision; etcd 3.5.10+; needs -MarkCompacted).</summary>
         [Parameter]
         [ValidateRange(0, long.MaxValue)]
@@ -48,6 +41,9 @@ namespace EtcdOps.Commands
         [Parameter]
         [ValidateRange(5, 3600)]
         public int TimeoutSeconds { get; set; } = 120;
+
+        /// <summary>-Release and -ReleaseBaseUrl (<see cref="EtcdReleaseParameters"/>).</summary>
+        public object GetDynamicParameters() => ReleaseParameters;
 
         protected override void ProcessRecord()
         {
@@ -96,7 +92,7 @@ namespace EtcdOps.Commands
             }
             foreach (var group in plan.Hosts.Where(h => h.Install.InstallsBinaries).GroupBy(h => h.Install.Architecture))
             {
-                var release = ResolveRelease(target, group.Key, Release, ReleaseBaseUrl);
+                var release = ResolveRelease(target, group.Key);
                 foreach (var h in group) h.Install.UseRelease(release.ArchivePath);
             }
 

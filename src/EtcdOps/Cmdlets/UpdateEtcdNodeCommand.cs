@@ -5,7 +5,7 @@ namespace EtcdOps.Commands
 {
     [Cmdlet(VerbsData.Update, "EtcdNode", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(EtcdCluster))]
-    public sealed class UpdateEtcdNodeCommand : EtcdHostCmdlet
+    public sealed class UpdateEtcdNodeCommand : EtcdHostCmdlet, IDynamicParameters
     {
         /// <summary>The etcd version to go to (major.minor.patch).</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -16,13 +16,6 @@ namespace EtcdOps.Commands
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
         public EtcdCertificateSet CertificateSet { get; set; } = null!;
 
-        /// <summary>A release from Save-EtcdRelease; downloaded and verified for each host's architecture when omitted.</summary>
-        [Parameter]
-        public EtcdRelease? Release { get; set; }
-
-        [Parameter]
-        public string? ReleaseBaseUrl { get; set; }
-
         /// <summary>The folder the snapshot taken before the upgrade goes to. Default: the current folder.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -32,6 +25,9 @@ namespace EtcdOps.Commands
         [Parameter]
         [ValidateRange(5, 3600)]
         public int TimeoutSeconds { get; set; } = 120;
+
+        /// <summary>-Release and -ReleaseBaseUrl (<see cref="EtcdReleaseParameters"/>).</summary>
+        public object GetDynamicParameters() => ReleaseParameters;
 
         protected override void EndProcessing()
         {
@@ -57,7 +53,7 @@ namespace EtcdOps.Commands
             Preflight(next, configs, CertificateSet);
             var members = SelectMembers(next);
             var specs = configs.Where(c => members.Any(m => m.Name == c.Member.Name)).Select(c => BuildSpec(next, c, next.Version)).ToList();
-            var outcome = RunRollingUpgrade(next, CertificateSet, specs, Release, ReleaseBaseUrl, SnapshotPath, TimeoutSeconds, joinersAllowed: false);
+            var outcome = RunRollingUpgrade(next, CertificateSet, specs, SnapshotPath, TimeoutSeconds, joinersAllowed: false);
             if (!outcome.Completed) return;
             var result = PSObject.AsPSObject(next);
             // The snapshot taken before the upgrade, beside the cluster (Export-EtcdCluster takes the cluster alone).

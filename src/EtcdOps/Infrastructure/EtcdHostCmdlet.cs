@@ -9,11 +9,6 @@ using System.Threading.Tasks;
 namespace EtcdOps.Commands
 {
     /// <summary>
-    /// Base for cmdlets that work on members' hosts over SSH: the SSH parameters, target resolution
-    /// (a cluster, optionally narrowed to -Member names) and running work on hosts in parallel while
-    /// progress and output stay on the pipeline thread.
-    /// </summary>
-    /// <summary>
     /// Base for cmdlets that work on the hosts of a cluster's members: target resolution (a cluster, optionally
     /// narrowed to -Member names) on top of <see cref="EtcdSshCmdlet"/>.
     /// </summary>

@@ -9,9 +9,28 @@ using System.Threading.Tasks;
 
 namespace EtcdOps.Commands
 {
-    /// <summary>What Install-EtcdNode and Add-EtcdMember share: checking configs before any host, the release, the install specs.</summary>
+    /// <summary>
+    /// -Release and -ReleaseBaseUrl, declared once for the cmdlets that put etcd's binaries on hosts (Install-EtcdNode,
+    /// Add-EtcdMember, Update-EtcdNode, Restore-EtcdSnapshot). Those sit on two bases (one per host, one per cluster), so
+    /// they expose this object as their dynamic parameters instead of each declaring the pair.
+    /// </summary>
+    public sealed class EtcdReleaseParameters
+    {
+        /// <summary>A release from Save-EtcdRelease; resolved from the cluster's version for each host's architecture when omitted.</summary>
+        [Parameter]
+        public EtcdRelease? Release { get; set; }
+
+        /// <summary>A mirror of etcd's release downloads (the folder that holds v&lt;version&gt;/ folders).</summary>
+        [Parameter]
+        public string? ReleaseBaseUrl { get; set; }
+    }
+
+    /// <summary>What the cmdlets that deploy etcd share: checking configs before any host, the release, the install specs, the rolling upgrade.</summary>
     public abstract partial class EtcdSshCmdlet
     {
+        /// <summary>-Release and -ReleaseBaseUrl of the cmdlets that return it from IDynamicParameters.GetDynamicParameters.</summary>
+        private protected EtcdReleaseParameters ReleaseParameters { get; } = new EtcdReleaseParameters();
+
         /// <summary>Runs installer work off the pipeline thread while its progress is written here.</summary>
         private protected T Run<T>(string activity, IReadOnlyList<string> names, ConcurrentQueue<(int Index, string Status)> events, Func<Task<T>> work)
         {
@@ -40,8 +59,11 @@ namespace EtcdOps.Commands
             throw new EtcdOpsException(ErrorIds.PreflightFailed, FailureKind.InvalidData, text.ToString(), cluster);
         }
 
-        private protected EtcdRelease ResolveRelease(EtcdCluster cluster, string architecture, EtcdRelease? release, string? releaseBaseUrl)
+        /// <summary>The release for hosts of <paramref name="architecture"/>: -Release when it matches, else downloaded (cached, verified).</summary>
+        private protected EtcdRelease ResolveRelease(EtcdCluster cluster, string architecture)
         {
+            var release = ReleaseParameters.Release;
+            var releaseBaseUrl = ReleaseParameters.ReleaseBaseUrl;
             var version = EtcdVersion.Parse(cluster.Version);
             if (release != null)
             {
@@ -100,7 +122,7 @@ namespace EtcdOps.Commands
         /// rendered for it. Failures are written as errors; Completed says whether the caller may go on.
         /// </summary>
         private protected UpgradeOutcome RunRollingUpgrade(EtcdCluster target, EtcdCertificateSet certificates, IReadOnlyList<NodeInstallSpec> specs,
-            EtcdRelease? release, string? releaseBaseUrl, string snapshotFolder, int timeoutSeconds, bool joinersAllowed)
+            string snapshotFolder, int timeoutSeconds, bool joinersAllowed)
         {
             var names = specs.Select(s => s.Member.Name).ToList();
             var events = new ConcurrentQueue<(int Index, string Status)>();
@@ -123,7 +145,7 @@ namespace EtcdOps.Commands
                 if (!snapshotApproved || approved.Count == 0) return new UpgradeOutcome();
                 foreach (var arch in approved.GroupBy(s => s.Architecture))
                 {
-                    var archive = ResolveRelease(target, arch.Key, release, releaseBaseUrl);
+                    var archive = ResolveRelease(target, arch.Key);
                     foreach (var s in arch) s.Spec.ReleaseArchivePath = archive.ArchivePath;
                 }
                 var snapshot = WithTransferProgress($"Saving a snapshot of cluster '{target.Name}' before the upgrade", folder,
