@@ -29,8 +29,8 @@ namespace EtcdOps.Deploy
         private readonly IClusterMembership? _membership;
         private readonly Action<DeployProgress> _progress;
         private readonly ConcurrentDictionary<NodePlan, IRemoteHost> _hosts = new ConcurrentDictionary<NodePlan, IRemoteHost>();
-        // Hosts of one architecture get the same archive: read it once, not once per host.
-        private readonly ConcurrentDictionary<string, Lazy<byte[]>> _archives = new ConcurrentDictionary<string, Lazy<byte[]>>();
+        // Hosts of one architecture get the same tar: unpacked once, not once per host.
+        private readonly ReleasePayloads _payloads = new ReleasePayloads();
         private LiveCluster? _live;
 
         /// <param name="connect">Opens the connection to a member's host (SSH in real use).</param>
@@ -62,6 +62,7 @@ namespace EtcdOps.Deploy
         public async Task<IReadOnlyList<EtcdNodeInstallResult>> PrepareAsync(IReadOnlyList<NodePlan> approved, CancellationToken cancellation)
         {
             var nodes = approved.Select(p => new Node(p, _hosts[p])).ToList();
+            PrepareReleases(approved);
             await Task.WhenAll(nodes.Select(n => PrepareAsync(n, cancellation))).ConfigureAwait(false);
             return nodes.Select(n => n.Finish()).ToList();
         }
@@ -113,6 +114,7 @@ namespace EtcdOps.Deploy
         public async Task<IReadOnlyList<EtcdNodeInstallResult>> ApplyAsync(IReadOnlyList<NodePlan> approved, CancellationToken cancellation)
         {
             var nodes = approved.Select(p => new Node(p, _hosts[p])).ToList();
+            PrepareReleases(approved);
             // Phase 1: prepare every host in parallel.
             await Task.WhenAll(nodes.Select(n => PrepareAsync(n, cancellation))).ConfigureAwait(false);
             if (!Failures.IsEmpty) return nodes.Where(n => !Failures.ContainsKey(n.Spec.Member.Name)).Select(n => n.Finish()).ToList();
@@ -336,15 +338,21 @@ namespace EtcdOps.Deploy
             }.Concat(dirs).Concat(NodePlanner.ProbedPaths(spec)));
         }
 
-        private Task InstallBinariesAsync(IRemoteHost host, NodeInstallSpec spec, CancellationToken cancellation)
+        /// <summary>Unpacking starts for every archive the plans install, while the hosts' other files are written.</summary>
+        private void PrepareReleases(IEnumerable<NodePlan> plans)
+        {
+            foreach (var plan in plans.Where(p => p.InstallsBinaries)) _payloads.Prepare(plan.Spec.ReleaseArchivePath);
+        }
+
+        private async Task InstallBinariesAsync(IRemoteHost host, NodeInstallSpec spec, CancellationToken cancellation)
         {
             if (string.IsNullOrEmpty(spec.ReleaseArchivePath))
                 throw new InvalidOperationException($"{spec.DisplayName}: no release archive was resolved for this host.");
-            var archive = _archives.GetOrAdd(spec.ReleaseArchivePath, p => new Lazy<byte[]>(() => File.ReadAllBytes(p))).Value;
-            return host.RunCheckedAsync(InstallBinariesCommand(spec), $"installing etcd {spec.ReleaseVersion}", cancellation, archive);
+            var tar = await _payloads.GetAsync(spec.ReleaseArchivePath).ConfigureAwait(false);
+            await host.RunCheckedAsync(InstallBinariesCommand(spec), $"installing etcd {spec.ReleaseVersion}", cancellation, tar).ConfigureAwait(false);
         }
 
-        /// <summary>Unpacks the archive that arrives on stdin into the layout's binary directory, by way of a temp dir in <paramref name="tempParent"/>.</summary>
+        /// <summary>Unpacks the release's tar (<see cref="ReleasePayloads"/>) that arrives on stdin into the layout's binary directory, by way of a temp dir in <paramref name="tempParent"/>.</summary>
         internal static string InstallBinariesCommand(NodeInstallSpec spec, string tempParent = "/var/tmp") =>
             RemoteScript.InstallBinaries.Command(spec.BinDir, spec.ReleaseVersion, tempParent);
 

@@ -172,7 +172,7 @@ namespace EtcdOps.Deploy
         private readonly Action<DeployProgress> _progress;
         private readonly CancellationToken _cancellation;
         private readonly ConcurrentDictionary<string, IRemoteHost> _hosts = new ConcurrentDictionary<string, IRemoteHost>(StringComparer.Ordinal);
-        private readonly ConcurrentDictionary<string, Lazy<byte[]>> _archives = new ConcurrentDictionary<string, Lazy<byte[]>>();
+        private readonly ReleasePayloads _payloads = new ReleasePayloads();
         private readonly EtcdMaintenance _maintenance;
 
         /// <param name="cluster">The inventory (any Version: the target comes with the specs).</param>
@@ -288,6 +288,7 @@ namespace EtcdOps.Deploy
         public async Task<IReadOnlyList<EtcdMemberUpgrade>> RunAsync(UpgradePlan plan, string? snapshotPath)
         {
             var done = new List<EtcdMemberUpgrade>();
+            foreach (var step in plan.Steps) _payloads.Prepare(step.Spec.ReleaseArchivePath);
             foreach (var step in plan.Steps)
             {
                 var clock = Stopwatch.StartNew();
@@ -328,8 +329,8 @@ namespace EtcdOps.Deploy
             var host = await HostAsync(spec.Member).ConfigureAwait(false);
             Report(spec, $"Installing etcd {target}", 40);
             step.Touched = true;
-            var archive = _archives.GetOrAdd(spec.ReleaseArchivePath, p => new Lazy<byte[]>(() => File.ReadAllBytes(p))).Value;
-            await host.RunCheckedAsync(ClusterInstaller.InstallBinariesCommand(spec), $"installing etcd {target}", _cancellation, archive).ConfigureAwait(false);
+            var tar = await _payloads.GetAsync(spec.ReleaseArchivePath).ConfigureAwait(false);
+            await host.RunCheckedAsync(ClusterInstaller.InstallBinariesCommand(spec), $"installing etcd {target}", _cancellation, tar).ConfigureAwait(false);
             Report(spec, $"Writing {spec.ConfigPath}", 50);
             await RemoteFiles.EnsureAsync(host, new[] { ConfigFile(spec) }, _cancellation).ConfigureAwait(false);
             Report(spec, "Restarting etcd", 60);

@@ -50,7 +50,7 @@ namespace EtcdOps.Remote
                 client.HostKeyReceived += (_, e) => host.OnHostKey(known, e);
                 try
                 {
-                    await client.ConnectAsync(cancellation).ConfigureAwait(false);
+                    await ConnectOnOwnThreadAsync(client, cancellation).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) { client.Dispose(); throw; }
                 catch (Exception ex) when (ex is SshConnectionException || ex is SshAuthenticationException || ex is SocketException || ex is SshOperationTimeoutException || ex is ProxyException)
@@ -61,6 +61,28 @@ namespace EtcdOps.Remote
             }
             await host.DetectSudoAsync(cancellation).ConfigureAwait(false);
             return host;
+        }
+
+        /// <summary>
+        /// SSH.NET waits synchronously for the key exchange and the login, even in ConnectAsync. On a pool thread each
+        /// connection would hold one for its whole handshake, and with few cores the pool adds threads only every half
+        /// second or so: seven hosts took seconds to connect. A thread of its own per handshake; Ctrl+C closes the socket.
+        /// </summary>
+        private static Task ConnectOnOwnThreadAsync(SshClient client, CancellationToken cancellation)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            return Task.Factory.StartNew(() =>
+            {
+                try
+                {
+                    using (cancellation.Register(client.Dispose)) client.Connect();
+                }
+                catch (Exception ex) when (cancellation.IsCancellationRequested && !(ex is OperationCanceledException))
+                {
+                    throw new OperationCanceledException("The SSH connection was cancelled.", ex, cancellation);
+                }
+                cancellation.ThrowIfCancellationRequested();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
 
         private void OnHostKey(KnownHosts known, HostKeyEventArgs e)
@@ -157,8 +179,14 @@ namespace EtcdOps.Remote
             {
                 try
                 {
-                    using var stdin = cmd.CreateInputStream();
-                    await stdin.WriteAsync(input, 0, input.Length, cancellation).ConfigureAwait(false);
+                    // SSH.NET's input stream writes synchronously, waiting on the server's window. On a thread of its own
+                    // a 60 MB release does not hold a pool thread for its whole upload: seven at once starved the pool
+                    // that every other host's steps (and their continuations) run on.
+                    await Task.Factory.StartNew(() =>
+                    {
+                        using var stdin = cmd.CreateInputStream();
+                        stdin.Write(input, 0, input.Length);
+                    }, cancellation, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
                 }
                 // The command ended before it read all its input (it failed early): its exit status and stderr say why.
                 catch (Exception ex) when (run.IsCompleted && (ex is InvalidOperationException || ex is SshException || ex is ObjectDisposedException)) { }

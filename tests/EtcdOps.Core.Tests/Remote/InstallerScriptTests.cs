@@ -127,7 +127,7 @@ namespace EtcdOps.Tests.Remote
         }
 
         [UnixFact]
-        public async Task TheServiceIsReloadedWhenItsUnitIsWrittenAndEnabledOnce()
+        public async Task TheServiceIsEnabledOnceAndReloadedOnlyWhenEnablingDoesNotReloadIt()
         {
             var enabled = _box.Path("enabled");
             _box.Fake("systemctl", $"case $1 in is-enabled) [ -f '{enabled}' ] ;; enable) touch '{enabled}' ;; esac");
@@ -139,7 +139,14 @@ namespace EtcdOps.Tests.Remote
 
             var unitAsWanted = new Dictionary<string, string>(bare) { ["f1"] = spec.Files[1].Fingerprint };
             Assert.Equal("", await RunOk(ClusterInstaller.EnableCommand(NodePlanner.Decide(spec, new HostProbe(unitAsWanted)))));
-            Assert.Equal(new[] { "systemctl [daemon-reload]", "systemctl [is-enabled] [--quiet] [etcd]", "systemctl [enable] [--quiet] [etcd]", "systemctl [is-enabled] [--quiet] [etcd]" }, _box.Calls);
+            // A changed unit of an enabled service: reloaded (enable, which reloads by itself, is not needed).
+            Assert.Equal("", await RunOk(ClusterInstaller.EnableCommand(writesUnit)));
+            Assert.Equal(new[]
+            {
+                "systemctl [is-enabled] [--quiet] [etcd]", "systemctl [enable] [--quiet] [etcd]",
+                "systemctl [is-enabled] [--quiet] [etcd]",
+                "systemctl [is-enabled] [--quiet] [etcd]", "systemctl [daemon-reload]",
+            }, _box.Calls);
         }
 
         [UnixFact]
@@ -191,21 +198,18 @@ namespace EtcdOps.Tests.Remote
             Assert.Equal(new[] { "journalctl [-u] [etcd] [-n] [80] [--no-pager] [-o] [cat]", "systemctl [is-active] [etcd]" }, _box.Calls);
         }
 
-        /// <summary>An etcd release archive (etcd-vX-linux-amd64/ with the three binaries) whose etcd says <paramref name="version"/>.</summary>
+        /// <summary>The tar of an etcd release archive (etcd-vX-linux-amd64/ with the three binaries) whose etcd says <paramref name="version"/>, as <see cref="ReleasePayloads"/> sends it.</summary>
         private byte[] Archive(string version)
         {
             var name = $"etcd-v{version}-linux-amd64";
             _box.FakeEtcd($"release/{name}/etcd", version);
             _box.FakeEtcd($"release/{name}/etcdctl", version);
             _box.FakeEtcd($"release/{name}/etcdutl", version);
-            var psi = new ProcessStartInfo("tar") { RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var a in new[] { "-czf", "-", "-C", _box.Path("release"), name }) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            using var bytes = new MemoryStream();
-            p.StandardOutput.BaseStream.CopyTo(bytes);
-            p.WaitForExit();
+            var archive = _box.Path($"{name}.tar.gz");
+            ScriptSandbox.Run("tar", "-czf", archive, "-C", _box.Path("release"), name);
             Directory.Delete(_box.Path("release"), true);
-            return bytes.ToArray();
+            try { return ReleasePayloads.Unpack(archive); }
+            finally { File.Delete(archive); }
         }
     }
 }

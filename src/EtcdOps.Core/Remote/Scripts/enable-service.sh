@@ -4,5 +4,10 @@
 # Prints "changed: service enabled" when it enabled the unit.
 set -eu
 unit=$1
-[ "$2" != reload ] || systemctl daemon-reload
-if ! systemctl is-enabled --quiet "$unit"; then systemctl enable --quiet "$unit"; echo 'changed: service enabled'; fi
+# enable reloads systemd itself once it has made its links: a second reload would only cost time.
+if ! systemctl is-enabled --quiet "$unit"; then
+  systemctl enable --quiet "$unit"
+  echo 'changed: service enabled'
+elif [ "$2" = reload ]; then
+  systemctl daemon-reload
+fi
