@@ -1,4 +1,4 @@
-# Install benchmark: deploy 3 and 7 members from scratch on lab hosts (release archive cached), next to the
+# Install benchmark: the whole pipeline from scratch for 3 and 7 members on lab hosts, next to the
 # manual guide's steps done as a script (ssh/scp per step, per host, in sequence) on the same lab in the same
 # run. Needs root on Linux (the lab); skipped otherwise. Targets: 3 members <= 3.5 s, 7 members <= 6 s.
 param([string] $WorkDir)
@@ -42,13 +42,20 @@ $rows = foreach ($count in 3, 7) {
         $pki = $cluster | New-EtcdCertificateSet -Path (Join-Path $WorkDir "install-pki-$count")
         $configDir = Join-Path $WorkDir "install-config-$count"
         $cluster | New-EtcdConfig -CertificateSet $pki -Path $configDir | Out-Null
-        $release = Save-EtcdRelease -Version $cluster.Version -BaseUrl $lab.ReleaseBaseUrl
         $p = @{ SshKeyPath = $lab.KeyPath; KnownHostsPath = $lab.KnownHostsPath }
         $reset = { $cluster | Uninstall-EtcdNode -RemoveData -Force -Confirm:$false @p }
 
+        # The whole user pipeline from scratch, as the issue measures it: inventory, a new PKI, the release into an
+        # empty cache (downloaded from the lab's mirror and verified), configs, install until healthy and `existing`.
         $ours = foreach ($i in 1..3) {
             & $reset
-            (Measure-Command { $cluster | Install-EtcdNode -CertificateSet $pki -Release $release @p | Out-Null }).TotalMilliseconds
+            $run = Join-Path $WorkDir "install-run-$count-$i"
+            (Measure-Command {
+                $c = New-EtcdCluster -Name "bench$count" -Member @($lab.Hosts | ForEach-Object { @{ Name = $_.Name; Address = $_.Address } }) -WarningAction SilentlyContinue
+                $set = $c | New-EtcdCertificateSet -Path (Join-Path $run 'pki')
+                $r = Save-EtcdRelease -Version $c.Version -BaseUrl $lab.ReleaseBaseUrl -CachePath (Join-Path $run 'cache')
+                $c | New-EtcdConfig -CertificateSet $set | Install-EtcdNode -Release $r @p | Out-Null
+            }).TotalMilliseconds
         }
         $manual = foreach ($i in 1..2) {
             & $reset
@@ -57,7 +64,7 @@ $rows = foreach ($count in 3, 7) {
         & $reset
         [pscustomobject]@{
             Area        = 'Install'
-            Case        = "deploy from scratch, $count members (lab, archive cached)"
+            Case        = "whole pipeline from scratch, $count members (lab: PKI, release into an empty cache, config, install)"
             'Median ms' = [math]::Round(($ours | Sort-Object)[1], 0)
             Target      = $(if ($count -eq 3) { '<= 3500 ms' } else { '<= 6000 ms' })
             Comparison  = "manual guide as a script: $([math]::Round(($manual | Measure-Object -Minimum).Minimum, 0)) ms (best of 2)"
