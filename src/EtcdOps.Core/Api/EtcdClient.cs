@@ -84,11 +84,15 @@ namespace EtcdOps.Api
             return Task.WhenAll(tasks).GetAwaiter().GetResult();
         }
 
-        internal async Task<EndpointResult<EtcdEndpointStatus>> GetStatusAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation)
+        internal Task<EndpointResult<EtcdEndpointStatus>> GetStatusAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) =>
+            GetStatusAsync(_transport, endpoint, timeout, cancellation);
+
+        /// <summary>One endpoint's status, or a row with its error and the failure.</summary>
+        internal static async Task<EndpointResult<EtcdEndpointStatus>> GetStatusAsync(IEtcdTransport transport, string endpoint, TimeSpan timeout, CancellationToken cancellation)
         {
             try
             {
-                return new EndpointResult<EtcdEndpointStatus>(await _transport.StatusAsync(endpoint, timeout, cancellation).ConfigureAwait(false), null);
+                return new EndpointResult<EtcdEndpointStatus>(await transport.StatusAsync(endpoint, timeout, cancellation).ConfigureAwait(false), null);
             }
             catch (EtcdOpsException ex)
             {
@@ -270,6 +274,10 @@ namespace EtcdOps.Api
         }
 
         internal static string Hex(ulong id) => id.ToString("x", CultureInfo.InvariantCulture);
+
+        /// <summary>A member ID as etcd's replies and <see cref="Hex"/> write it; 0 (an ID etcd never gives) for none or unreadable.</summary>
+        internal static ulong ParseId(string? hex) =>
+            ulong.TryParse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var id) ? id : 0;
     }
 
     /// <summary>Whether a set of endpoints forms a ready cluster: all healthy, all following the same single leader.</summary>
@@ -296,8 +304,8 @@ namespace EtcdOps.Api
                 else if (s.Leader.Length == 0) problems.Add($"{s.Endpoint}: member {s.ID} knows no leader");
                 else if (s.Errors.Count > 0) problems.Add($"{s.Endpoint}: etcd reports {string.Join("; ", s.Errors)}");
             }
-            var leaders = status.Where(s => s.Error == null && s.Leader.Length > 0).Select(s => s.Leader).Distinct().ToList();
-            if (leaders.Count > 1)
+            var (leader, disagreement) = EtcdMemberMap.AgreedLeader(status.Where(s => s.Error == null));
+            if (disagreement)
                 problems.Add("the members disagree on the leader: " + string.Join(", ",
                     status.Where(s => s.Error == null && s.Leader.Length > 0).Select(s => $"{s.Endpoint} follows {s.Leader}")));
             if (status.Count == 0) problems.Add("no endpoint to check");
@@ -306,7 +314,7 @@ namespace EtcdOps.Api
                 Problems = problems,
                 Status = status,
                 Health = health,
-                Leader = leaders.Count == 1 ? leaders[0] : "",
+                Leader = leader,
             };
         }
     }

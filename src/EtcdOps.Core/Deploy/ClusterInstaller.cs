@@ -163,7 +163,7 @@ namespace EtcdOps.Deploy
             if (cluster == null) return new List<EtcdMember>();
             var joining = nodes.Where(n => n.Plan.Joins).Select(n => n.Spec.Member.Name).ToList();
             // A learner answers no linearizable read: it counts once promoted.
-            return cluster.Members.Where(m => !joining.Contains(m.Name) && (_live == null || _live.FindByPeerUrl(cluster.PeerUrl(m)) is { IsLearner: false })).ToList();
+            return cluster.Members.Where(m => !joining.Contains(m.Name) && (_live == null || _live.Map.FindByPeerUrl(cluster.PeerUrl(m)) is { IsLearner: false })).ToList();
         }
 
         private async Task WaitHealthyAsync(IReadOnlyList<EtcdMember> members, IReadOnlyList<Node> explain, CancellationToken cancellation)
@@ -193,7 +193,7 @@ namespace EtcdOps.Deploy
             var live = await membership.ReadAsync(cancellation).ConfigureAwait(false)
                 ?? throw new EtcdOpsException(ErrorIds.NoVotingMemberAnswered, FailureKind.ConnectionError,
                     $"{spec.DisplayName} cannot join: no member of cluster '{cluster.Name}' answers at {string.Join(", ", cluster.ClientUrls)}. Start the cluster's members first (Start-EtcdNode), then run this again.", spec.Member);
-            var entry = live.FindByPeerUrl(peerUrl);
+            var entry = live.Map.FindByPeerUrl(peerUrl);
             if (entry != null && n.Plan.Role == MemberRole.Replace && entry.Id == n.Plan.Entry?.Id)
             {
                 Report(spec, $"Removing the member's old ID {EtcdClient.Hex(entry.Id)}", 72);
@@ -215,23 +215,22 @@ namespace EtcdOps.Deploy
                     n.Result.Changes.AddRange(moved.Select(m => "data moved aside to " + m));
                 }
             }
-            var members = live.Members;
+            var members = live.Map;
             if (entry == null)
             {
-                var pending = live.Learner;
+                var pending = live.Map.Learner;
                 if (pending != null)
                     throw new EtcdOpsException(ErrorIds.LearnerPending, FailureKind.InvalidOperation,
                         $"{spec.DisplayName} cannot join yet: the cluster already has a learner ({(pending.Name.Length > 0 ? pending.Name : "unstarted")} {EtcdClient.Hex(pending.Id)} at {string.Join(",", pending.PeerUrls)}), and etcd allows one at a time. " +
                         "Run Install-EtcdNode with the inventory that names it (it starts and promotes it), or remove it with Remove-EtcdMember.", spec.Member);
                 Report(spec, "Adding the member as a learner", 76);
                 var added = await membership.AddLearnerAsync(peerUrl, cancellation).ConfigureAwait(false);
-                entry = added.Added;
-                members = added.List.Members.Count > 0 ? added.List.Members : members.Concat(new[] { entry }).ToList();
+                entry = LiveMember.From(added.Added);
+                members = new EtcdMemberMap(added.List.Members.Count > 0 ? added.List.Members.Select(LiveMember.From).ToList() : members.Members.Concat(new[] { entry }).ToList());
                 n.Result.Changes.Add($"added as learner {EtcdClient.Hex(entry.Id)}");
             }
 
-            var initialCluster = new LiveCluster(live.ClusterId, members, live.Voters, live.Foreign)
-                .InitialClusterFor(u => u.TrimEnd('/') == peerUrl ? spec.Member.Name : cluster.Members.FirstOrDefault(m => cluster.PeerUrl(m) == u.TrimEnd('/'))?.Name);
+            var initialCluster = members.InitialClusterFor(u => u.TrimEnd('/') == peerUrl ? spec.Member.Name : cluster.Members.FirstOrDefault(m => cluster.PeerUrl(m) == u.TrimEnd('/'))?.Name);
             Report(spec, "Writing conf.yml (initial-cluster-state: existing)", 78);
             var conf = new RemoteFile(spec.ConfigPath, spec.JoinConfig(initialCluster), "600", "etcd", "etcd");
             var applied = await RemoteFiles.EnsureAsync(n.Host, new[] { conf }, cancellation).ConfigureAwait(false);

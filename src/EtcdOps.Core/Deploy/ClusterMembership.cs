@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -8,44 +7,23 @@ using System.Threading.Tasks;
 namespace EtcdOps.Deploy
 {
     /// <summary>
-    /// The running cluster as its members see it: the member list of the cluster most endpoints belong to, and the
-    /// endpoints that answered for another cluster (a rogue bootstrap, a data dir from an earlier cluster).
+    /// The running cluster as deploy sees it: the members of the cluster most endpoints belong to (<see cref="Map"/>), and
+    /// the endpoints that answered for another cluster (a rogue bootstrap, a data dir from an earlier cluster).
     /// </summary>
     internal sealed class LiveCluster
     {
-        public LiveCluster(ulong clusterId, IReadOnlyList<EtcdMemberEntry> members, IReadOnlyList<EtcdEndpointStatus> voters, IReadOnlyDictionary<string, string> foreign)
+        public LiveCluster(ulong clusterId, EtcdMemberMap map, IReadOnlyDictionary<string, string> foreign)
         {
-            ClusterId = clusterId; Members = members; Voters = voters; Foreign = foreign;
+            ClusterId = clusterId; Map = map; Foreign = foreign;
         }
 
         public ulong ClusterId { get; }
-        public IReadOnlyList<EtcdMemberEntry> Members { get; }
 
-        /// <summary>The answering endpoints of this cluster that are voters (member list and promote go to them; a learner refuses).</summary>
-        public IReadOnlyList<EtcdEndpointStatus> Voters { get; }
+        /// <summary>Its members, their statuses and their leader.</summary>
+        public EtcdMemberMap Map { get; }
 
         /// <summary>Endpoints that answered with another cluster ID: endpoint -> that cluster's ID (hex).</summary>
         public IReadOnlyDictionary<string, string> Foreign { get; }
-
-        public EtcdMemberEntry? FindByPeerUrl(string peerUrl) =>
-            Members.FirstOrDefault(m => m.PeerUrls.Any(u => string.Equals(u.TrimEnd('/'), peerUrl.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)));
-
-        /// <summary>The leader's member ID, when a voter knows it.</summary>
-        public ulong Leader => Voters.Select(v => ParseId(v.Leader)).FirstOrDefault(id => id != 0);
-
-        public EtcdMemberEntry? Learner => Members.FirstOrDefault(m => m.IsLearner);
-
-        internal static ulong ParseId(string hex) =>
-            ulong.TryParse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var id) ? id : 0;
-
-        /// <summary>
-        /// initial-cluster for a member joining this cluster: every member (the joiner included, once added) as
-        /// name=peer-URL. etcd checks only the peer URLs against the running cluster; a member that has not started
-        /// yet has no name, so it gets its inventory name, else one made of its ID.
-        /// </summary>
-        public string InitialClusterFor(Func<string, string?> nameOfPeerUrl) =>
-            string.Join(",", Members.SelectMany(m => m.PeerUrls.Select(u =>
-                (m.Name.Length > 0 ? m.Name : nameOfPeerUrl(u) ?? "unstarted-" + EtcdClient.Hex(m.Id)) + "=" + u)));
     }
 
     /// <summary>The membership calls the installer, Add-EtcdMember and Remove-EtcdMember make; faked in tests.</summary>
@@ -90,12 +68,8 @@ namespace EtcdOps.Deploy
         public async Task<LiveCluster?> ReadAsync(CancellationToken cancellation)
         {
             var endpoints = _endpoints();
-            var answers = await Task.WhenAll(endpoints.Select(async e =>
-            {
-                try { return await _api.StatusAsync(e, RequestTimeout, cancellation).ConfigureAwait(false); }
-                catch (EtcdOpsException) { return null; }
-            })).ConfigureAwait(false);
-            var answered = answers.Where(a => a != null).Select(a => a!).ToList();
+            var asked = await Task.WhenAll(endpoints.Select(e => EtcdClient.GetStatusAsync(_api, e, RequestTimeout, cancellation))).ConfigureAwait(false);
+            var answered = asked.Where(a => a.Failure == null).Select(a => a.Row).ToList();
             if (answered.Count == 0) return null;
             // The cluster most endpoints belong to; on a tie the one with a voter that knows a leader.
             var group = answered.GroupBy(a => a.ClusterID)
@@ -105,7 +79,8 @@ namespace EtcdOps.Deploy
             _voters = voters.Select(v => v.Endpoint).ToList();
             _voterStatus = voters;
             var list = await OnVoterAsync(e => _api.MemberListAsync(e, true, RequestTimeout, cancellation), "read the member list", cancellation).ConfigureAwait(false);
-            return new LiveCluster(LiveCluster.ParseId(group.Key), list.Members, voters, foreign);
+            var ours = asked.Where(a => a.Failure != null || a.Row.ClusterID == group.Key).ToList();
+            return new LiveCluster(EtcdClient.ParseId(group.Key), EtcdMemberMap.Of(list.Members.Select(LiveMember.From).ToList(), ours), foreign);
         }
 
         /// <summary>How long member add is retried while etcd calls the cluster unhealthy (see <see cref="IsNotYetConnected"/>).</summary>

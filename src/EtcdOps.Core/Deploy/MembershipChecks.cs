@@ -9,23 +9,22 @@ namespace EtcdOps.Deploy
     /// <summary>The refusals of Add-EtcdMember and Remove-EtcdMember, decided from the live cluster before anything changes: pure, unit-tested.</summary>
     internal static class MembershipChecks
     {
-        /// <summary>Voting members whose client URL did not answer (or that the inventory does not name, so were not asked).</summary>
-        public static IReadOnlyList<EtcdMemberEntry> SilentVoters(LiveCluster live) =>
-            live.Members.Where(m => !m.IsLearner && !m.ClientUrls.Any(u => live.Voters.Any(v => SameUrl(v.Endpoint, u)))).ToList();
+        /// <summary>Voting members that did not answer (or that the inventory does not name, so were not asked).</summary>
+        public static IReadOnlyList<LiveMember> SilentVoters(LiveCluster live) => live.Map.Voters.Where(m => !m.Answered).ToList();
 
         public static void CheckCanAdd(EtcdCluster grown, EtcdMember member, LiveCluster live)
         {
             var peerUrl = grown.PeerUrl(member);
-            var byName = live.Members.FirstOrDefault(m => string.Equals(m.Name, member.Name, StringComparison.OrdinalIgnoreCase));
+            var byName = live.Map.Members.FirstOrDefault(m => string.Equals(m.Name, member.Name, StringComparison.OrdinalIgnoreCase));
             if (byName != null)
                 throw new EtcdOpsException(ErrorIds.MemberNameInUse, FailureKind.InvalidArgument,
                     $"Cluster '{grown.Name}' already has a member named '{member.Name}' ({EtcdClient.Hex(byName.Id)} at {string.Join(",", byName.PeerUrls)}), though the inventory does not name it. Nothing was changed.", member);
-            var byUrl = live.FindByPeerUrl(peerUrl);
+            var byUrl = live.Map.FindByPeerUrl(peerUrl);
             if (byUrl != null)
                 throw new EtcdOpsException(ErrorIds.MemberAddressInUse, FailureKind.InvalidArgument,
                     $"A member of cluster '{grown.Name}' already has the peer URL {peerUrl} ({(byUrl.Name.Length > 0 ? byUrl.Name : "unstarted")} {EtcdClient.Hex(byUrl.Id)}). Nothing was changed. " +
                     "When it is this member, added by a run that was interrupted, run Install-EtcdNode with the grown inventory: it finishes the join.", member);
-            var learner = live.Learner;
+            var learner = live.Map.Learner;
             if (learner != null)
                 throw new EtcdOpsException(ErrorIds.LearnerPending, FailureKind.InvalidOperation,
                     $"Cluster '{grown.Name}' already has a learner ({(learner.Name.Length > 0 ? learner.Name : "unstarted")} {EtcdClient.Hex(learner.Id)} at {string.Join(",", learner.PeerUrls)}), and etcd allows one at a time. Nothing was changed. " +
@@ -38,19 +37,20 @@ namespace EtcdOps.Deploy
         }
 
         /// <summary>The entry to remove; throws when the removal is refused.</summary>
-        public static EtcdMemberEntry CheckCanRemove(EtcdCluster cluster, string name, LiveCluster live, bool force)
+        public static LiveMember CheckCanRemove(EtcdCluster cluster, string name, LiveCluster live, bool force)
         {
             var inventory = cluster.FindMember(name);
-            var entry = live.Members.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
-                ?? (inventory == null ? null : live.FindByPeerUrl(cluster.PeerUrl(inventory)));
+            var members = live.Map.Members;
+            var entry = members.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
+                ?? (inventory == null ? null : live.Map.FindByPeerUrl(cluster.PeerUrl(inventory)));
             if (entry == null)
                 throw new EtcdOpsException(ErrorIds.MemberNotInCluster, FailureKind.ObjectNotFound,
-                    $"Cluster '{cluster.Name}' has no member '{name}' in its member list (members: {string.Join(", ", live.Members.Select(Describe))}). Nothing was changed.", name);
-            if (live.Members.Count == 1)
+                    $"Cluster '{cluster.Name}' has no member '{name}' in its member list (members: {string.Join(", ", members.Select(Describe))}). Nothing was changed.", name);
+            if (members.Count == 1)
                 throw new EtcdOpsException(ErrorIds.LastMemberRemovalRefused, FailureKind.InvalidOperation,
                     $"'{name}' is the last member of cluster '{cluster.Name}': removing it would end the cluster and its data. Nothing was changed. To take the cluster down, use Uninstall-EtcdNode.", name);
             if (entry.IsLearner || force) return entry;
-            var votersAfter = live.Members.Count(m => !m.IsLearner && m.Id != entry.Id);
+            var votersAfter = live.Map.Voters.Count(m => m.Id != entry.Id);
             var silent = SilentVoters(live).Where(m => m.Id != entry.Id).ToList();
             var healthyAfter = votersAfter - silent.Count;
             var needed = QuorumGuard.Needed(votersAfter);
@@ -61,9 +61,7 @@ namespace EtcdOps.Deploy
             return entry;
         }
 
-        private static string Describe(EtcdMemberEntry m) => (m.Name.Length > 0 ? m.Name : "unstarted") + " " + EtcdClient.Hex(m.Id);
-
-        internal static bool SameUrl(string a, string b) => string.Equals(a.TrimEnd('/'), b.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
+        private static string Describe(LiveMember m) => (m.IsStarted ? m.Name : "unstarted") + " " + m.ID;
     }
 
     /// <summary>What Remove-EtcdMember did.</summary>
@@ -99,20 +97,21 @@ namespace EtcdOps.Deploy
 
         internal Func<DateTime> UtcNow { get; set; } = () => DateTime.UtcNow;
 
-        public async Task<EtcdMemberRemoval> RemoveAsync(LiveCluster live, EtcdMemberEntry entry, Action<string> report, CancellationToken cancellation)
+        public async Task<EtcdMemberRemoval> RemoveAsync(LiveCluster live, LiveMember entry, Action<string> report, CancellationToken cancellation)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var result = new EtcdMemberRemoval { Name = entry.Name, ID = EtcdClient.Hex(entry.Id) };
+            var result = new EtcdMemberRemoval { Name = entry.Name, ID = entry.ID };
             // Connect while leadership moves and the member goes: the host step then costs one round trip.
             var connecting = _connect == null ? null : _connect(cancellation);
-            if (live.Leader == entry.Id)
+            var leader = live.Map.Leader;
+            if (leader != null && leader.Id == entry.Id && leader.Answered)
             {
-                var to = live.Voters.Select(v => LiveCluster.ParseId(v.ID)).FirstOrDefault(id => id != 0 && id != entry.Id && live.Members.Any(m => m.Id == id && !m.IsLearner));
-                var from = live.Voters.FirstOrDefault(v => LiveCluster.ParseId(v.ID) == entry.Id);
-                if (to != 0 && from != null)
+                // A leader move must reach the leader; it goes to another voter that answers.
+                var to = live.Map.AnsweringVoters.FirstOrDefault(v => v.Id != entry.Id);
+                if (to != null)
                 {
                     report("Moving leadership away");
-                    await _membership.MoveLeaderAsync(from.Endpoint, to, cancellation).ConfigureAwait(false);
+                    await _membership.MoveLeaderAsync(leader.Endpoint!, to.Id, cancellation).ConfigureAwait(false);
                     result.LeadershipMoved = true;
                 }
             }

@@ -105,7 +105,7 @@ namespace EtcdOps.Deploy
         public MemberRole Role { get; internal set; } = MemberRole.Bootstrap;
 
         /// <summary>The member's entry in the running cluster's member list; null when it has none.</summary>
-        internal EtcdMemberEntry? Entry { get; set; }
+        internal LiveMember? Entry { get; set; }
 
         /// <summary>True for a member that joins (or rejoins) through member add, one at a time after the others are up.</summary>
         public bool Joins => Role == MemberRole.Join || Role == MemberRole.Replace;
@@ -280,11 +280,11 @@ namespace EtcdOps.Deploy
             if (live == null && plans.Where(p => p.Bootstrapped).All(p => p.FoundingConfig)) return warnings;
             foreach (var p in plans)
             {
-                var entry = live?.FindByPeerUrl(cluster.PeerUrl(p.Spec.Member));
+                var entry = live?.Map.FindByPeerUrl(cluster.PeerUrl(p.Spec.Member));
                 var foreign = live != null && live.Foreign.ContainsKey(cluster.ClientUrl(p.Spec.Member));
                 p.Entry = entry;
                 if (entry == null) p.Role = live == null && p.Bootstrapped ? MemberRole.Member : MemberRole.Join;
-                else if (foreign || (!p.Bootstrapped && entry.Name.Length > 0)) p.Role = MemberRole.Replace;
+                else if (foreign || (!p.Bootstrapped && entry.IsStarted)) p.Role = MemberRole.Replace;
                 else p.Role = p.Bootstrapped ? MemberRole.Member : MemberRole.Join;
                 if (p.Joins)
                 {
@@ -301,8 +301,8 @@ namespace EtcdOps.Deploy
             if (live != null)
             {
                 var known = cluster.Members.Select(cluster.PeerUrl).ToList();
-                foreach (var m in live.Members.Where(m => !m.PeerUrls.Any(u => known.Contains(u.TrimEnd('/'), StringComparer.OrdinalIgnoreCase))))
-                    warnings.Add($"The cluster has a member the inventory does not name: {(m.Name.Length > 0 ? m.Name : "(unstarted)")} {EtcdClient.Hex(m.Id)} at {string.Join(",", m.PeerUrls)}. " +
+                foreach (var m in live.Map.Members.Where(m => !known.Any(m.HasPeerUrl)))
+                    warnings.Add($"The cluster has a member the inventory does not name: {(m.IsStarted ? m.Name : "(unstarted)")} {m.ID} at {string.Join(",", m.PeerUrls)}. " +
                         "Install-EtcdNode never removes members; remove it with Remove-EtcdMember, or add it to the inventory.");
             }
             return warnings;

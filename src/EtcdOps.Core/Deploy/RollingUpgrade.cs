@@ -82,7 +82,7 @@ namespace EtcdOps.Deploy
             statuses.Any(s => s.Error == null && s.Version.Length > 0 && s.Version != target.ToString());
 
         /// <summary>The inventory member a live member is: by name, else by its client URL.</summary>
-        public static EtcdMember? FindInventory(EtcdCluster cluster, MaintenanceMember live) =>
+        public static EtcdMember? FindInventory(EtcdCluster cluster, LiveMember live) =>
             cluster.Members.FirstOrDefault(m => string.Equals(m.Name, live.Name, StringComparison.Ordinal))
             ?? cluster.Members.FirstOrDefault(m => live.Endpoint != null && string.Equals(cluster.ClientUrl(m), live.Endpoint.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
 
@@ -350,7 +350,7 @@ namespace EtcdOps.Deploy
         }
 
         /// <summary>The live member for an inventory member (specs carry copies of the inventory's members: matched by name).</summary>
-        private MaintenanceMember? Live(EtcdMemberMap map, EtcdMember member) =>
+        private LiveMember? Live(EtcdMemberMap map, EtcdMember member) =>
             map.Members.FirstOrDefault(l => UpgradeRules.FindInventory(_cluster, l)?.Name == member.Name);
 
         /// <summary>Polls until the cluster is healthy and <paramref name="also"/> holds; ClusterUnhealthy after <see cref="StepTimeout"/>.</summary>

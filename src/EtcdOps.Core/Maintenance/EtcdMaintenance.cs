@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -24,7 +23,7 @@ namespace EtcdOps.Maintenance
         private readonly CancellationToken _cancellation;
         private EtcdMemberMap? _map;
         private bool _complete;
-        private MaintenanceMember? _alarmSource;
+        private LiveMember? _alarmSource;
 
         public EtcdMaintenance(EtcdClient client, CancellationToken cancellation)
         {
@@ -57,7 +56,7 @@ namespace EtcdOps.Maintenance
         }
 
         /// <summary>The voting members that answered, leader first; the members not among the given endpoints are asked when none of those is a voter.</summary>
-        private IReadOnlyList<MaintenanceMember> Voters()
+        private IReadOnlyList<LiveMember> Voters()
         {
             var map = Members(everyMember: false);
             if (map.AnsweringVoters.Count == 0) map = Members(everyMember: true);
@@ -98,7 +97,7 @@ namespace EtcdOps.Maintenance
         public void ClearAlarm(EtcdAlarm alarm, TimeSpan timeout)
         {
             var via = _alarmSource ?? Voters()[0];
-            var entry = new EtcdAlarmEntry { MemberId = ParseId(alarm.MemberID), Alarm = alarm.Alarm };
+            var entry = new EtcdAlarmEntry { MemberId = EtcdClient.ParseId(alarm.MemberID), Alarm = alarm.Alarm };
             Wait(Api.DeactivateAlarmAsync(via.Endpoint!, entry, timeout, _cancellation));
         }
 
@@ -154,7 +153,7 @@ namespace EtcdOps.Maintenance
             var map = Refresh(everyMember: true);
             var voters = map.Voters.Where(v => v.Answered).ToList();
             var rows = Wait(Task.WhenAll(voters.Select(v => _client.GetHealthAsync(v.Endpoint!, RequestTimeout, _cancellation, a => a.Alarm == NoSpace))));
-            var health = new Dictionary<MaintenanceMember, EtcdEndpointHealth>();
+            var health = new Dictionary<LiveMember, EtcdEndpointHealth>();
             for (var i = 0; i < voters.Count; i++) health[voters[i]] = rows[i].Row;
             return ClusterHealth.Problems(map, health);
         }
@@ -257,7 +256,7 @@ namespace EtcdOps.Maintenance
             }
         }
 
-        private async Task<MemberHashResult> HashAsync(MaintenanceMember member, long revision, TimeSpan timeout)
+        private async Task<MemberHashResult> HashAsync(LiveMember member, long revision, TimeSpan timeout)
         {
             try
             {
@@ -268,8 +267,6 @@ namespace EtcdOps.Maintenance
                 return new MemberHashResult(member, null, ex);
             }
         }
-
-        internal static ulong ParseId(string hex) => ulong.Parse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
         private static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
 

@@ -8,7 +8,7 @@ namespace EtcdOps.Maintenance
     /// <summary>Which revision to compact to, and through which voting member.</summary>
     internal sealed class CompactionPlan
     {
-        public MaintenanceMember Via { get; private set; } = null!;
+        public LiveMember Via { get; private set; } = null!;
         public long CurrentRevision { get; private set; }
         public long Revision { get; private set; }
 
@@ -19,7 +19,7 @@ namespace EtcdOps.Maintenance
         /// -Revision as given (not beyond the current one), -KeepRevisions back from the current revision, or the current
         /// revision itself: then the history holds only the latest value of each key.
         /// </summary>
-        public static CompactionPlan Decide(MaintenanceMember via, long currentRevision, long? revision, long? keepRevisions)
+        public static CompactionPlan Decide(LiveMember via, long currentRevision, long? revision, long? keepRevisions)
         {
             var plan = new CompactionPlan { Via = via, CurrentRevision = currentRevision };
             if (revision.HasValue)
@@ -52,7 +52,7 @@ namespace EtcdOps.Maintenance
         /// answering voters' health); a member that knows no leader; members that disagree on the leader. Learners do not
         /// count: they have no vote, and etcd serves them no linearizable read.
         /// </summary>
-        public static IReadOnlyList<string> Problems(EtcdMemberMap map, IReadOnlyDictionary<MaintenanceMember, EtcdEndpointHealth> health)
+        public static IReadOnlyList<string> Problems(EtcdMemberMap map, IReadOnlyDictionary<LiveMember, EtcdEndpointHealth> health)
         {
             var problems = new List<string>();
             foreach (var voter in map.Voters)
@@ -84,7 +84,7 @@ namespace EtcdOps.Maintenance
     /// <summary>One member's place in a defragmentation: defragment it, or skip it and why.</summary>
     internal sealed class DefragmentationStep
     {
-        public MaintenanceMember Member { get; set; } = null!;
+        public LiveMember Member { get; set; } = null!;
         public bool IsLeader { get; set; }
 
         /// <summary>Why the member is skipped; null when it is defragmented.</summary>
@@ -135,7 +135,7 @@ namespace EtcdOps.Maintenance
             return ordered.Select(m => new DefragmentationStep { Member = m, IsLeader = m == map.Leader, SkipReason = SkipReason(m, force, minimumFreeBytes) }).ToList();
         }
 
-        private static string? SkipReason(MaintenanceMember member, bool force, long minimumFreeBytes)
+        private static string? SkipReason(LiveMember member, bool force, long minimumFreeBytes)
         {
             if (member.IsLearner) return "a learner: etcd serves no defragment on learners";
             if (member.Status == null) return "did not answer";
@@ -149,8 +149,8 @@ namespace EtcdOps.Maintenance
     /// <summary>A leader move: from the current leader (where the request must go) to a started, answering voting member.</summary>
     internal sealed class LeaderMovePlan
     {
-        public MaintenanceMember From { get; private set; } = null!;
-        public MaintenanceMember To { get; private set; } = null!;
+        public LiveMember From { get; private set; } = null!;
+        public LiveMember To { get; private set; } = null!;
 
         /// <summary>The target leads already: nothing to do.</summary>
         public bool AlreadyLeader => From == To;
@@ -175,21 +175,21 @@ namespace EtcdOps.Maintenance
             return new LeaderMovePlan { From = from, To = to };
         }
 
-        private static EtcdOpsException Invalid(MaintenanceMember to, string message) =>
+        private static EtcdOpsException Invalid(LiveMember to, string message) =>
             new EtcdOpsException(ErrorIds.EtcdLeaderTargetInvalid, FailureKind.InvalidArgument, message, to.Name);
     }
 
     /// <summary>A voting member's answer to the hash request, or why it gave none.</summary>
     internal sealed class MemberHashResult
     {
-        public MemberHashResult(MaintenanceMember member, EtcdHashKvReply? reply, EtcdOpsException? failure)
+        public MemberHashResult(LiveMember member, EtcdHashKvReply? reply, EtcdOpsException? failure)
         {
             Member = member;
             Reply = reply;
             Failure = failure;
         }
 
-        public MaintenanceMember Member { get; }
+        public LiveMember Member { get; }
         public EtcdHashKvReply? Reply { get; }
         public EtcdOpsException? Failure { get; }
     }

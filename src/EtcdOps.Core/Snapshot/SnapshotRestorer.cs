@@ -366,9 +366,9 @@ namespace EtcdOps.Snapshot
             LiveCluster? live;
             try { live = await _running.ReadAsync(cancellation).ConfigureAwait(false); }
             catch (EtcdOpsException) { return null; }
-            var entry = live?.Members.FirstOrDefault(m => m.Id == live.Leader && live.Leader != 0);
-            if (entry == null) return null;
-            return stopping.FirstOrDefault(h => entry.PeerUrls.Any(u => string.Equals(u.TrimEnd('/'), plan.Cluster.PeerUrl(h.Member), StringComparison.OrdinalIgnoreCase)));
+            var leader = live?.Map.Leader;
+            if (leader == null) return null;
+            return stopping.FirstOrDefault(h => leader.HasPeerUrl(plan.Cluster.PeerUrl(h.Member)));
         }
 
         /// <summary>The restore step's command line for one host.</summary>

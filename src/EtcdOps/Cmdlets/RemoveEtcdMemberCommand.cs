@@ -46,11 +46,11 @@ namespace EtcdOps.Commands
             var entry = MembershipChecks.CheckCanRemove(Cluster, Member, live, Force);
 
             // The host: the inventory's member, else the address in its peer URL.
-            var member = Cluster.FindMember(Member) ?? Cluster.Members.FirstOrDefault(m => entry.PeerUrls.Any(u => MembershipChecks.SameUrl(u, Cluster.PeerUrl(m))));
+            var member = Cluster.FindMember(Member) ?? Cluster.Members.FirstOrDefault(m => entry.HasPeerUrl(Cluster.PeerUrl(m)));
             if (member == null && entry.PeerUrls.Count > 0 && Uri.TryCreate(entry.PeerUrls[0], UriKind.Absolute, out var peer))
-                member = new EtcdMember(entry.Name.Length > 0 ? entry.Name : Member, peer.Host.Trim('[', ']'));
-            var target = $"{Member} ({EtcdClient.Hex(entry.Id)}{(member != null ? ", " + member.SshTarget : "")})";
-            var leads = live.Leader == entry.Id;
+                member = new EtcdMember(entry.IsStarted ? entry.Name : Member, peer.Host.Trim('[', ']'));
+            var target = $"{Member} ({entry.ID}{(member != null ? ", " + member.SshTarget : "")})";
+            var leads = live.Map.Leader?.Id == entry.Id;
             var action = (leads ? "move leadership to another member; " : "") + $"remove the member from cluster '{Cluster.Name}'" +
                 (member != null ? "; stop and disable etcd on its host and move its data dir aside to <data-dir>.removed-<UTC time>" : " (its host is unknown: not cleaned)");
             if (!ShouldProcess(target, action)) return;

@@ -562,8 +562,12 @@ namespace EtcdOps.Tests.Deploy
             var live = await new ClusterMembership(api, () => endpoints).ReadAsync(CancellationToken.None);
             Assert.NotNull(live);
             Assert.Equal(0xc1UL, live!.ClusterId);
-            Assert.Equal("beef", Assert.Single(live.Foreign).Value);
-            Assert.DoesNotContain(live.Voters, v => v.Endpoint.Contains("10.0.0.14"));
+            var foreign = Assert.Single(live.Foreign);
+            Assert.Equal(("https://10.0.0.14:2379", "beef"), (foreign.Key, foreign.Value));
+            // The answer for the other cluster is no answer of the member at that address; the others answered.
+            Assert.False(live.Map.FindByPeerUrl(Grown.PeerUrl(Grown.Members[3]))!.Answered);
+            Assert.Equal(new[] { "etcd-1", "etcd-2", "etcd-3" }, live.Map.AnsweringVoters.Select(v => v.Name).OrderBy(n => n));
+            Assert.Equal("etcd-2", live.Map.Leader?.Name);
         }
 
         /// <summary>An in-memory member list that logs every change (shared log with the fake hosts).</summary>
@@ -586,8 +590,10 @@ namespace EtcdOps.Tests.Deploy
             {
                 Add("read");
                 if (Down) return Task.FromResult<LiveCluster?>(null);
-                var voters = Members.Where(m => !m.IsLearner && m.Name.Length > 0).Select(m => new EtcdEndpointStatus { Endpoint = m.ClientUrls[0], ClusterID = "c1", Leader = "101" }).ToList();
-                return Task.FromResult<LiveCluster?>(new LiveCluster(ClusterId, Members.ToList(), voters, new Dictionary<string, string>(Foreign)));
+                var answers = Members.Where(m => !m.IsLearner && m.Name.Length > 0)
+                    .Select(m => new EndpointResult<EtcdEndpointStatus>(new EtcdEndpointStatus { Endpoint = m.ClientUrls[0], ID = EtcdClient.Hex(m.Id), ClusterID = "c1", Leader = "101" }, null)).ToList();
+                var map = EtcdMemberMap.Of(Members.Select(LiveMember.From).ToList(), answers);
+                return Task.FromResult<LiveCluster?>(new LiveCluster(ClusterId, map, new Dictionary<string, string>(Foreign)));
             }
 
             public Task<EtcdMemberAddReply> AddLearnerAsync(string peerUrl, CancellationToken cancellation)
@@ -628,11 +634,16 @@ namespace EtcdOps.Tests.Deploy
             public Func<string, string> ClusterOf { get; set; } = _ => "c1";
             public string Name => "fake";
 
+            // The members of Grown, each answering as itself on its client URL.
             public Task<EtcdEndpointStatus> StatusAsync(string endpoint, TimeSpan timeout, CancellationToken cancellation) =>
-                Task.FromResult(new EtcdEndpointStatus { Endpoint = endpoint, ClusterID = ClusterOf(endpoint), Leader = "101" });
+                Task.FromResult(new EtcdEndpointStatus
+                {
+                    Endpoint = endpoint, ClusterID = ClusterOf(endpoint), Leader = "101",
+                    ID = EtcdClient.Hex(0x100 + (ulong)Grown.ClientUrls.IndexOf(endpoint)),
+                });
 
             public Task<EtcdMemberListReply> MemberListAsync(string endpoint, bool linearizable, TimeSpan timeout, CancellationToken cancellation) =>
-                Task.FromResult(new EtcdMemberListReply { ClusterId = 0xc1 });
+                Task.FromResult(new EtcdMemberListReply { ClusterId = 0xc1, Members = Grown.Members.Select((m, i) => Entry(Grown, i)).ToList() });
 
             public Task<EtcdMemberListReply> MemberPromoteAsync(string endpoint, ulong memberId, TimeSpan timeout, CancellationToken cancellation)
             {

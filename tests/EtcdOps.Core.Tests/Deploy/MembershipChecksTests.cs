@@ -1,5 +1,8 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
 using Xunit;
 
 namespace EtcdOps.Tests.Deploy
@@ -13,19 +16,22 @@ namespace EtcdOps.Tests.Deploy
             Members = { new EtcdMember("etcd-1", "10.0.0.11"), new EtcdMember("etcd-2", "10.0.0.12"), new EtcdMember("etcd-3", "10.0.0.13") },
         };
 
-        private static EtcdMemberEntry Entry(int i, bool learner = false) => new EtcdMemberEntry
+        /// <summary>etcd-(i+1) at 10.0.0.1(i+1), ID 0x100 + i.</summary>
+        internal static EtcdMemberEntry Entry(int i, bool learner = false) => new EtcdMemberEntry
         {
             Id = 0x100 + (ulong)i, Name = "etcd-" + (i + 1), IsLearner = learner,
             PeerUrls = new[] { $"https://10.0.0.1{i + 1}:2380" }, ClientUrls = new[] { $"https://10.0.0.1{i + 1}:2379" },
         };
 
-        /// <summary>A live cluster of <paramref name="entries"/>, of which those in <paramref name="answering"/> answer.</summary>
-        private static LiveCluster Live(IEnumerable<EtcdMemberEntry> entries, params int[] answering)
+        private static LiveCluster Live(IEnumerable<EtcdMemberEntry> entries, params int[] answering) => Live(entries, "100", answering);
+
+        /// <summary>A live cluster of <paramref name="entries"/>, of which those in <paramref name="answering"/> answer, following <paramref name="leader"/>.</summary>
+        private static LiveCluster Live(IEnumerable<EtcdMemberEntry> entries, string leader, params int[] answering)
         {
             var list = entries.ToList();
-            var voters = answering.Select(i => list[i]).Where(e => !e.IsLearner)
-                .Select(e => new EtcdEndpointStatus { Endpoint = e.ClientUrls[0], ID = EtcdClient.Hex(e.Id), ClusterID = "c1", Leader = "100" }).ToList();
-            return new LiveCluster(0xc1, list, voters, new Dictionary<string, string>());
+            var answers = answering.Select(i => list[i]).Where(e => !e.IsLearner)
+                .Select(e => new EndpointResult<EtcdEndpointStatus>(new EtcdEndpointStatus { Endpoint = e.ClientUrls[0], ID = EtcdClient.Hex(e.Id), ClusterID = "c1", Leader = leader }, null)).ToList();
+            return new LiveCluster(0xc1, EtcdMemberMap.Of(list.Select(LiveMember.From).ToList(), answers), new Dictionary<string, string>());
         }
 
         [Fact]
@@ -73,6 +79,69 @@ namespace EtcdOps.Tests.Deploy
             var learner = healthy.Concat(new[] { new EtcdMemberEntry { Id = 0x200, PeerUrls = new[] { "https://10.0.0.99:2380" }, IsLearner = true } });
             Assert.Equal("LearnerPending", Assert.Throws<EtcdOpsException>(() => MembershipChecks.CheckCanAdd(grown, fourth, Live(learner, 0, 1, 2))).ErrorId);
             Assert.Equal("ClusterUnhealthy", Assert.Throws<EtcdOpsException>(() => MembershipChecks.CheckCanAdd(grown, fourth, Live(healthy, 0, 1))).ErrorId);
+        }
+
+        [Fact]
+        public void AMemberFoundOnlyByItsPeerUrlIsRemovedByTheInventoryName()
+        {
+            // Added but never started: no name in the member list, only the inventory member's peer URL (any case, a trailing slash).
+            var unstarted = new EtcdMemberEntry { Id = 0x102, PeerUrls = new[] { "HTTPS://10.0.0.13:2380/" }, IsLearner = true };
+            var live = Live(new[] { Entry(0), Entry(1), unstarted }, 0, 1);
+            Assert.Equal(0x102UL, MembershipChecks.CheckCanRemove(Cluster, "etcd-3", live, force: false).Id);
+        }
+
+        // ---- MemberRemover: leadership handed over first, the member removed, the host left alone when unknown ----
+
+        [Fact]
+        public async Task RemovingTheLeaderMovesLeadershipThroughItToAnotherAnsweringVoterFirst()
+        {
+            var live = Live(new[] { Entry(0), Entry(1), Entry(2) }, "101", 0, 1, 2);
+            var membership = new RecordingMembership();
+            var remover = new MemberRemover(membership, null, (h, ct) => throw new InvalidOperationException("no host"));
+            var result = await remover.RemoveAsync(live, MembershipChecks.CheckCanRemove(Cluster, "etcd-2", live, false), _ => { }, CancellationToken.None);
+            Assert.Equal(new[] { "move-leader https://10.0.0.12:2379 100", "remove 101" }, membership.Calls);
+            Assert.True(result.LeadershipMoved);
+            Assert.Equal(("etcd-2", "101"), (result.Name, result.ID));
+            Assert.False(result.HostCleaned);
+            Assert.NotNull(remover.HostFailure);
+        }
+
+        [Fact]
+        public async Task AFollowerOrALeaderThatDoesNotAnswerIsRemovedWithoutALeaderMove()
+        {
+            var follower = Live(new[] { Entry(0), Entry(1), Entry(2) }, "100", 0, 1, 2);
+            var membership = new RecordingMembership();
+            var result = await new MemberRemover(membership, null, (h, ct) => throw new InvalidOperationException()).RemoveAsync(follower, follower.Map.Members[2], _ => { }, CancellationToken.None);
+            Assert.Equal(new[] { "remove 102" }, membership.Calls);
+            Assert.False(result.LeadershipMoved);
+
+            // The others still follow etcd-3, which is down: a leader move must reach the leader, so none is tried.
+            var downLeader = Live(new[] { Entry(0), Entry(1), Entry(2) }, "102", 0, 1);
+            Assert.Equal("etcd-3", downLeader.Map.Leader?.Name);
+            membership.Calls.Clear();
+            result = await new MemberRemover(membership, null, (h, ct) => throw new InvalidOperationException()).RemoveAsync(downLeader, downLeader.Map.Members[2], _ => { }, CancellationToken.None);
+            Assert.Equal(new[] { "remove 102" }, membership.Calls);
+            Assert.False(result.LeadershipMoved);
+        }
+
+        private sealed class RecordingMembership : IClusterMembership
+        {
+            public List<string> Calls { get; } = new List<string>();
+            public Task<LiveCluster?> ReadAsync(CancellationToken cancellation) => throw new NotSupportedException();
+            public Task<EtcdMemberAddReply> AddLearnerAsync(string peerUrl, CancellationToken cancellation) => throw new NotSupportedException();
+            public Task PromoteAsync(ulong memberId, CancellationToken cancellation) => throw new NotSupportedException();
+
+            public Task RemoveAsync(ulong memberId, CancellationToken cancellation)
+            {
+                Calls.Add("remove " + EtcdClient.Hex(memberId));
+                return Task.CompletedTask;
+            }
+
+            public Task MoveLeaderAsync(string leaderEndpoint, ulong targetId, CancellationToken cancellation)
+            {
+                Calls.Add($"move-leader {leaderEndpoint} {EtcdClient.Hex(targetId)}");
+                return Task.CompletedTask;
+            }
         }
     }
 }

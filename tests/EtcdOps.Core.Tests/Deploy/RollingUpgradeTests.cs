@@ -69,7 +69,7 @@ namespace EtcdOps.Tests.Deploy
             Assert.Contains("every member on 3.5.26 or later first", why);
         }
 
-        private static MaintenanceMember Live(string name, int i, string version, bool learner = false, bool down = false) => new MaintenanceMember
+        private static LiveMember Live(string name, int i, string version, bool learner = false, bool down = false) => new LiveMember
         {
             Id = (ulong)(0x10 * i), Name = name, IsLearner = learner, Endpoint = $"https://10.0.0.{i}:2379",
             Status = down ? null : new EtcdEndpointStatus { Endpoint = $"https://10.0.0.{i}:2379", ID = EtcdClient.Hex((ulong)(0x10 * i)), Version = version, Leader = "", },
@@ -77,7 +77,7 @@ namespace EtcdOps.Tests.Deploy
         };
 
         /// <summary>A map where every answering member follows <paramref name="leader"/>.</summary>
-        private static EtcdMemberMap Map(string leader, params MaintenanceMember[] members)
+        private static EtcdMemberMap Map(string leader, params LiveMember[] members)
         {
             var id = members.Single(m => m.Name == leader).ID;
             foreach (var m in members.Where(m => m.Status != null)) m.Status!.Leader = id;
