@@ -32,7 +32,7 @@ namespace EtcdOps.Commands
         [ValidateRange(1, 36500)]
         public int CaValidityDays { get; set; } = 3650;
 
-        /// <summary>How long to wait for the cluster to be healthy after each restart of a CA rotation, in seconds.</summary>
+        /// <summary>How long to wait for the cluster to be healthy before and after each restart of a CA rotation, in seconds.</summary>
         [Parameter]
         [ValidateRange(5, 3600)]
         public int TimeoutSeconds { get; set; } = 60;
