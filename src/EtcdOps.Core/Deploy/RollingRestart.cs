@@ -119,7 +119,7 @@ namespace EtcdOps.Deploy
         public string? StoppedErrorId { get; set; }
 
         /// <summary>The last sentence of a stop's message: how to go on.</summary>
-        public string ResumeAdvice { get; set; } = "Fix the cause, then run the same command again for the members not restarted.";
+        public string ResumeAdvice { get; set; } = "Fix the cause, then restart the members not restarted (-Member).";
 
         /// <summary>Runs on the member's host before its restart (a CA rotation writes the trusted CA files).</summary>
         public Func<EtcdMember, IRemoteHost, EtcdHostLayout, CancellationToken, Task>? BeforeRestart { get; set; }
