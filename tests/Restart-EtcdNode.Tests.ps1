@@ -8,6 +8,13 @@ Describe 'Restart-EtcdNode' -Skip:(-not $env:ETCDOPS_LAB) {
         $ctx = Get-LabClusterContext
         $ssh = $ctx.Ssh
         Initialize-LabCluster -Context $ctx
+        # The member etcdctl's endpoint status marks as the leader (its IS LEADER column).
+        function Get-LabLeader {
+            $rows = (Invoke-LabEtcdctl -Context $ctx -Arguments 'endpoint', 'status', '-w', 'simple').Output -split "`n" | Where-Object { $_ -match ',' }
+            $leaders = @($rows | Where-Object { ($_ -split ',\s*')[4] -eq 'true' } | ForEach-Object { ([uri](($_ -split ',\s*')[0])).Host })
+            $leaders.Count | Should -Be 1
+            ($ctx.Cluster.Members | Where-Object Address -eq $leaders[0]).Name
+        }
     }
 
     It 'restarts every member one at a time and the cluster stays healthy' {
@@ -16,6 +23,19 @@ Describe 'Restart-EtcdNode' -Skip:(-not $env:ETCDOPS_LAB) {
         $states.Count | Should -Be 3
         $after = Get-LabInvocationId -Context $ctx
         foreach ($k in $before.Keys) { $after[$k] | Should -Not -Be $before[$k] }
+        (Invoke-LabEtcdctl -Context $ctx -Arguments 'endpoint', 'health').ExitCode | Should -Be 0
+    }
+
+    It 'restarts the leader last, after handing leadership to another member, which keeps it' {
+        $leader = Get-LabLeader
+        $verbose = $ctx.Cluster | Restart-EtcdNode -CertificateSet $ctx.Pki @ssh -PassThru -Verbose -ErrorAction Stop 4>&1
+        $states = @($verbose | Where-Object { $_ -is [EtcdOps.Deploy.EtcdNodeState] })
+        ($states.Name -join ',') | Should -Be ((@($ctx.Cluster.Members.Name | Where-Object { $_ -ne $leader }) + $leader) -join ',')
+        $moved = @($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match " ${leader}: Moving leadership to (\S+)" })
+        $moved.Count | Should -Be 1
+        $heir = [regex]::Match($moved[0].Message, 'Moving leadership to (\S+)').Groups[1].Value
+        $heir | Should -Not -Be $leader
+        Get-LabLeader | Should -Be $heir
         (Invoke-LabEtcdctl -Context $ctx -Arguments 'endpoint', 'health').ExitCode | Should -Be 0
     }
 

@@ -93,16 +93,16 @@ namespace EtcdOps.Deploy
         /// </summary>
         public static IReadOnlyList<EtcdMember> Order(EtcdCluster cluster, EtcdMemberMap map, EtcdVersion target, IReadOnlyCollection<string>? selected)
         {
-            var pending = new List<(EtcdMember Member, bool Leader)>();
+            var pending = new List<EtcdMember>();
             foreach (var member in cluster.Members)
             {
                 if (selected != null && !selected.Contains(member.Name, StringComparer.OrdinalIgnoreCase)) continue;
                 var live = map.Members.FirstOrDefault(l => FindInventory(cluster, l) == member);
                 if (live?.Status == null) continue;
                 if (EtcdVersion.TryParse(live.Status.Version, out var running) && running!.CompareTo(target) == 0) continue;
-                pending.Add((member, live == map.Leader));
+                pending.Add(member);
             }
-            return pending.Where(p => !p.Leader).Concat(pending.Where(p => p.Leader)).Select(p => p.Member).ToList();
+            return RollingOrder.LeaderLast(cluster, map, pending);
         }
     }
 
@@ -317,12 +317,10 @@ namespace EtcdOps.Deploy
             if (self != null && self == map.Leader)
             {
                 // The leader goes last, and hands over first: to a member on the target version when there is one.
-                var heir = map.AnsweringVoters.Where(v => v != self && !v.IsLearner)
-                    .OrderBy(v => v.Status!.Version == target.ToString() ? 0 : 1).FirstOrDefault()
+                var heir = RollingOrder.Heir(map, self, v => v.Status!.Version == target.ToString())
                     ?? throw new EtcdOpsException(ErrorIds.EtcdNoLeader, FailureKind.InvalidOperation, $"{self.Name} leads and no other voting member answers to take over.", self.Name);
                 Report(spec, $"Moving leadership to {heir.Name}", 20);
-                var move = _maintenance.PlanLeaderMove(heir.Name);
-                if (!move.AlreadyLeader) await Task.Run(() => _maintenance.MoveLeader(move, TimeSpan.FromSeconds(30)), _cancellation).ConfigureAwait(false);
+                await RollingOrder.HandOverAsync(_maintenance, heir, _cancellation).ConfigureAwait(false);
                 await WaitAsync($"after moving leadership away from {spec.Member.Name}", m => m.Leader != null && m.Leader.Name != spec.Member.Name).ConfigureAwait(false);
             }
 

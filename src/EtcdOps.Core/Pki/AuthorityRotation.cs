@@ -107,21 +107,16 @@ namespace EtcdOps.Pki
         public IReadOnlyList<string> LeafFiles(EtcdCluster cluster) =>
             CertificateRenewal.FilesFor(Next, cluster, new[] { CertificateRole.Server, CertificateRole.Peer, CertificateRole.Client });
 
-        /// <summary>The old files to &lt;set&gt;.backup-&lt;UTC&gt;, the new CA and leaves into the set's folder, the staging removed.</summary>
+        /// <summary>The old files to &lt;set&gt;.backup-&lt;UTC&gt;, the new CA and leaves into the set's folder (as one), the staging removed.</summary>
         public (EtcdCertificateSet Set, string Backup) Finish(EtcdCluster cluster, DateTime nowUtc)
         {
             var files = LeafFiles(cluster).Concat(new[] { EtcdCertificateSet.CaKeyFile }).ToList();
             var backup = CertificateRenewal.Backup(Current, files, nowUtc);
-            foreach (var name in files.Append(EtcdCertificateSet.CaFile))
-            {
-                var target = Path.Combine(Current.Path, name);
-                var temp = target + ".rotation-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-                File.Copy(Path.Combine(StagingPath, name), temp);
-                if (name.EndsWith("-key.pem", StringComparison.Ordinal)) FileModes.SetOwnerOnly(temp);
-                AtomicFile.MoveOver(temp, target);
-            }
+            // All or nothing: a failure half way leaves the old set in place, and the staging for a re-run.
+            var set = PendingCertificateSet.FromDirectory(StagingPath, files.Append(EtcdCertificateSet.CaFile), cluster.Members.Select(m => m.Name).ToList(), Current.ClientName)
+                .WriteTo(Current.Path, force: true);
             Directory.Delete(StagingPath, true);
-            return (CertificateSetLoader.Load(Current.Path, cluster.Members.Select(m => m.Name).ToList(), Current.ClientName), backup);
+            return (set, backup);
         }
 
         private void Save() =>

@@ -76,14 +76,23 @@ namespace EtcdOps.Pki
         public IReadOnlyList<string> Conflicts(string directory) =>
             FilesToWrite(directory).Where(f => File.Exists(Path.Combine(directory, f.Name))).Select(f => f.Name).ToList();
 
-        /// <summary>
-        /// Stores the set: every file goes to a staging directory inside <paramref name="directory"/> first, then all are
-        /// renamed into place. If anything fails, files already moved are removed and replaced ones restored.
-        /// </summary>
         /// <summary>The same set with only the files <paramref name="include"/> names (a renewal of some roles).</summary>
         public PendingCertificateSet Only(Func<string, bool> include) =>
             new PendingCertificateSet(_files.Where(f => include(f.Name)).ToList(), PeerNames, ClientName, Warnings);
 
+        /// <summary>
+        /// The files <paramref name="names"/> of a set already stored in <paramref name="directory"/> (a CA rotation's
+        /// staging), to be stored in another folder by <see cref="WriteTo"/>; the keys (*-key.pem) stay owner-only.
+        /// </summary>
+        public static PendingCertificateSet FromDirectory(string directory, IEnumerable<string> names, IReadOnlyList<string> peerNames, string clientName) =>
+            new PendingCertificateSet(
+                names.Select(n => new PendingFile(n, File.ReadAllText(Path.Combine(directory, n)), n.EndsWith("-key.pem", StringComparison.Ordinal))).ToList(),
+                peerNames, clientName, Array.Empty<string>());
+
+        /// <summary>
+        /// Stores the set: every file goes to a staging directory inside <paramref name="directory"/> first, then all are
+        /// renamed into place. If anything fails, files already moved are removed and replaced ones restored.
+        /// </summary>
         public EtcdCertificateSet WriteTo(string directory, bool force)
         {
             directory = Path.GetFullPath(directory);

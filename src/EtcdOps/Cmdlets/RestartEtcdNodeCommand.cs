@@ -1,7 +1,7 @@
 using System;
+using System.Collections.Concurrent;
 using System.Linq;
 using System.Management.Automation;
-using System.Threading.Tasks;
 
 namespace EtcdOps.Commands
 {
@@ -25,44 +25,44 @@ namespace EtcdOps.Commands
         {
             foreach (var cluster in Clusters)
             {
-                var health = EtcdClusterHealth.ForCluster(cluster, CertificateSet);
-                var targets = SelectMembers(cluster).Where(m => ShouldProcess($"{m.Name} ({m.SshTarget})", "Restart etcd (rolling, health-gated)")).ToList();
-                var activity = $"Restarting etcd on cluster '{cluster.Name}'";
+                var selected = SelectMembers(cluster);
+                var names = selected.Select(m => m.Name).ToList();
+                var events = new ConcurrentQueue<(int Index, string Status)>();
+                RollingRestart restart;
                 try
                 {
-                    for (var i = 0; i < targets.Count; i++)
+                    var health = EtcdClusterHealth.ForCluster(cluster, CertificateSet);
+                    var client = RollingRestart.ClientFor(cluster, CertificateSet.CaCertificatePath, CertificateSet.ClientCertificatePath, CertificateSet.ClientKeyPath);
+                    restart = new RollingRestart(cluster, client, ConnectAsync, ct => health.WaitAsync(TimeSpan.FromSeconds(TimeoutSeconds), ct),
+                        p => events.Enqueue((names.IndexOf(p.Member), p.Phase)), Cancellation)
                     {
-                        var member = targets[i];
-                        WriteProgress(new ProgressRecord(1, activity, $"{member.Name}: reading its state") { PercentComplete = 100 * i / targets.Count });
-                        var before = ReadStates(cluster, new[] { member });
-                        if (before.Count == 0) break;   // the host did not answer (the error is written): stop rolling
-                        // Restarting a running member while another is down could cost quorum: require full health first.
-                        // A member that is down cannot cost quorum by starting: restart it without waiting.
-                        if (RestartPolicy.WaitForHealthBefore(before[0]))
-                        {
-                            WriteProgress(new ProgressRecord(1, activity, $"{member.Name}: waiting for a healthy cluster") { PercentComplete = 100 * i / targets.Count });
-                            Wait(health, "before restarting " + member.Name);
-                        }
-                        WriteProgress(new ProgressRecord(1, activity, $"{member.Name}: restarting") { PercentComplete = 100 * i / targets.Count });
-                        var state = RunServiceAction(activity, cluster, new[] { member }, "systemctl restart etcd", NodeService.RestartAsync);
-                        if (state.Count == 0) break;   // the error is written; stop rolling on this cluster
-                        Wait(health, "after restarting " + member.Name);
-                        if (PassThru) WriteObject(state[0]);
-                    }
+                        Operation = $"The rolling restart of cluster '{cluster.Name}'",
+                    };
                 }
-                finally { WriteProgress(new ProgressRecord(1, activity, "Done") { RecordType = ProgressRecordType.Completed }); }
-            }
-        }
+                catch (EtcdOpsException ex)
+                {
+                    WriteFailure(ex, cluster);
+                    continue;
+                }
 
-        private void Wait(EtcdClusterHealth health, string when)
-        {
-            var task = health.WaitAsync(TimeSpan.FromSeconds(TimeoutSeconds), Cancellation);
-            try { task.GetAwaiter().GetResult(); }
-            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-            catch (EtcdOpsException ex)
-            {
-                ThrowFailure(new EtcdOpsException(ErrorIds.ClusterUnhealthy, FailureKind.InvalidOperation,
-                    $"Rolling restart stopped {when}: {ex.Message} No further member was restarted.", health, ex));
+                // Asked in the order they go: -WhatIf shows the leader last.
+                var order = Run($"Finding the leader of cluster '{cluster.Name}'", names, events, () => restart.OrderAsync(selected));
+                var targets = order.Where(m => ShouldProcess($"{m.Name} ({m.SshTarget})", m.Name == restart.Leader
+                    ? "Restart etcd (rolling, health-gated; the leader, last: leadership moved to another member first)"
+                    : "Restart etcd (rolling, health-gated)")).ToList();
+                if (targets.Count == 0) continue;
+                try
+                {
+                    var states = Run($"Restarting etcd on cluster '{cluster.Name}'", names, events, () => restart.RunAsync(targets));
+                    if (PassThru) WriteObject(states, enumerateCollection: true);
+                }
+                catch (RollingRestartStopped stopped)
+                {
+                    if (PassThru) WriteObject(stopped.Restarted, enumerateCollection: true);
+                    // An unhealthy cluster ends the call; a host that failed is that cluster's error, and the next cluster goes on.
+                    if (stopped.Unhealthy) ThrowFailure(stopped, stopped.Member);
+                    WriteFailure(stopped, stopped.Member);
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
@@ -31,7 +32,7 @@ namespace EtcdOps.Commands
         [ValidateRange(1, 36500)]
         public int CaValidityDays { get; set; } = 3650;
 
-        /// <summary>How long to wait for the cluster to be healthy after each restart of a CA rotation, in seconds.</summary>
+        /// <summary>How long to wait for the cluster to be healthy before and after each restart of a CA rotation, in seconds.</summary>
         [Parameter]
         [ValidateRange(5, 3600)]
         public int TimeoutSeconds { get; set; } = 60;
@@ -131,30 +132,39 @@ namespace EtcdOps.Commands
         {
             var what = rotation.Phase == AuthorityRotationPhase.TrustBoth ? "trusting the old and the new CA" : "trusting only the new CA";
             var members = cluster.Members.Where(m => !rotation.IsDone(m.Name)).ToList();
-            for (var i = 0; i < members.Count; i++)
+            var names = members.Select(m => m.Name).ToList();
+            var events = new ConcurrentQueue<(int Index, string Status)>();
+            var (ca, cert, key) = rotation.HealthCredentials;
+            RollingRestart restart;
+            try
             {
-                var member = members[i];
-                WriteProgress(new ProgressRecord(1, activity, $"{member.Name}: {what}, restarting") { PercentComplete = 100 * i / members.Count });
-                var (ca, cert, key) = rotation.HealthCredentials;
                 var health = EtcdClusterHealth.ForCluster(cluster, ca, cert, key);
-                var restarted = RunOnHosts(activity, new[] { member }, async (m, host, report, ct) =>
+                restart = new RollingRestart(cluster, RollingRestart.ClientFor(cluster, ca, cert, key), ConnectAsync,
+                    ct => health.WaitAsync(TimeSpan.FromSeconds(TimeoutSeconds), ct), p => events.Enqueue((names.IndexOf(p.Member), p.Phase)), Cancellation)
                 {
-                    var layout = await ReadLayoutAsync(cluster, host, ct).ConfigureAwait(false);
-                    await RemoteFiles.EnsureAsync(host, rotation.TrustFiles(layout), ct).ConfigureAwait(false);
-                    await NodeService.RestartAsync(host, layout, ct).ConfigureAwait(false);
-                    return m;
-                });
-                if (restarted.Count == 0) ThrowFailure(new EtcdOpsException(ErrorIds.CaRotationStopped, FailureKind.InvalidOperation,
-                    $"The CA rotation stopped at {member.Name} ({what}); the members before it are done. Fix the error above and run the same command again: it continues there.", member.Name));
-                try { health.WaitAsync(TimeSpan.FromSeconds(TimeoutSeconds), Cancellation).GetAwaiter().GetResult(); }
-                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-                catch (EtcdOpsException ex)
-                {
-                    ThrowFailure(new EtcdOpsException(ErrorIds.CaRotationStopped, FailureKind.InvalidOperation,
-                        $"The CA rotation stopped after restarting {member.Name} ({what}): {ex.Message} No further member was restarted; once the cluster is healthy, run the same command again to continue.", member.Name, ex));
-                }
-                rotation.MarkDone(member.Name);
-                WriteVerbose($"{member.Name}: restarted {what}; the cluster is healthy.");
+                    Operation = $"The CA rotation of cluster '{cluster.Name}' ({what})",
+                    StoppedErrorId = ErrorIds.CaRotationStopped,
+                    ResumeAdvice = "The members before it are done. Fix the cause (wait until the cluster is healthy), then run the same command again: it continues there.",
+                    BeforeRestartStep = "writing the trusted CA files",
+                    BeforeRestart = async (m, host, layout, ct) => await RemoteFiles.EnsureAsync(host, rotation.TrustFiles(layout), ct).ConfigureAwait(false),
+                    // Recorded before the next member: a re-run after a stop restarts only the members not done.
+                    AfterRestart = (m, state) => rotation.MarkDone(m.Name),
+                };
+            }
+            catch (EtcdOpsException ex)
+            {
+                ThrowFailure(ex, cluster);
+                return;
+            }
+            try
+            {
+                var order = Run($"{activity}: finding the leader", names, events, () => restart.OrderAsync(members));
+                var restarted = Run($"{activity}: {what}, one restart at a time", names, events, () => restart.RunAsync(order));
+                foreach (var state in restarted) WriteVerbose($"{state.Name}: restarted {what}; the cluster is healthy.");
+            }
+            catch (RollingRestartStopped stopped)
+            {
+                ThrowFailure(stopped, stopped.Member.Name);
             }
             rotation.Advance();
         }
