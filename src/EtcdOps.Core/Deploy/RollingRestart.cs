@@ -32,11 +32,11 @@ namespace EtcdOps.Deploy
         /// The voting member that takes over from <paramref name="leader"/>: another one that answered, those
         /// <paramref name="preferred"/> names first; null when no other voter answers.
         /// </summary>
-        public static MaintenanceMember? Heir(EtcdMemberMap map, MaintenanceMember leader, Func<MaintenanceMember, bool>? preferred = null) =>
+        public static LiveMember? Heir(EtcdMemberMap map, LiveMember leader, Func<LiveMember, bool>? preferred = null) =>
             map.AnsweringVoters.Where(v => v != leader).OrderBy(v => preferred != null && preferred(v) ? 0 : 1).FirstOrDefault();
 
         /// <summary>Moves leadership to <paramref name="heir"/> through the current leader (nothing when it leads already).</summary>
-        public static Task HandOverAsync(EtcdMaintenance maintenance, MaintenanceMember heir, CancellationToken cancellation) => Task.Run(() =>
+        public static Task HandOverAsync(EtcdMaintenance maintenance, LiveMember heir, CancellationToken cancellation) => Task.Run(() =>
         {
             var move = maintenance.PlanLeaderMove(heir.Name);
             if (!move.AlreadyLeader) maintenance.MoveLeader(move, TimeSpan.FromSeconds(30));
