@@ -1,6 +1,6 @@
 @{
     RootModule           = 'EtcdOps.psm1'
-    ModuleVersion        = '0.3.0'
+    ModuleVersion        = '0.4.0'
     GUID                 = '5f3b8f0e-8a52-4c1e-9d0c-3e7e0b6c2a41'
     Author               = 'EtcdOps contributors'
     CompanyName          = 'EtcdOps'

@@ -15,9 +15,19 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $rootFull = [IO.Path]::GetFullPath($Root).TrimEnd('/') + '/'
-$listener = [System.Net.HttpListener]::new()
-$listener.Prefixes.Add($Prefix)
-$listener.Start()
+# The bridge's address may still be settling right after a lab went down and up again (once seen: Start threw
+# "Value cannot be null"): try again for a few seconds before giving up.
+for ($attempt = 1; ; $attempt++) {
+    $listener = [System.Net.HttpListener]::new()
+    $listener.Prefixes.Add($Prefix)
+    try { $listener.Start(); break }
+    catch {
+        $listener.Close()
+        if ($attempt -ge 20) { throw }
+        [Console]::Out.WriteLine("ReleaseServer: cannot listen on $Prefix yet ($($_.Exception.Message)); retrying")
+        Start-Sleep -Milliseconds 250
+    }
+}
 [Console]::Out.WriteLine("ReleaseServer: serving $rootFull on $Prefix")
 
 function Write-RequestLog([string] $Method, [string] $Path, [int] $Status, [long] $Bytes) {

@@ -337,6 +337,12 @@ namespace EtcdOps.Deploy
             }.Concat(dirs).Concat(NodePlanner.ProbedPaths(spec)));
         }
 
+        /// <summary>
+        /// Starts unpacking a release the caller already has (-Release) while the hosts are connected and probed, so the
+        /// first upload does not wait for it; unused when no plan installs binaries.
+        /// </summary>
+        public void PrepareRelease(string archivePath) => _payloads.Prepare(archivePath);
+
         /// <summary>Unpacking starts for every archive the plans install, while the hosts' other files are written.</summary>
         private void PrepareReleases(IEnumerable<NodePlan> plans)
         {

@@ -69,6 +69,7 @@ namespace EtcdOps.Commands
                 client.Membership(cluster),
                 p => events.Enqueue((names.IndexOf(p.Member), p.Phase)));
 
+            if (ReleaseParameters.Release != null) installer.PrepareRelease(ReleaseParameters.Release.ArchivePath);
             // Look first (read-only, every host), so -WhatIf and -Confirm show per host what would change.
             var plans = Run($"Inspecting the hosts of cluster '{cluster.Name}'", names, events, () => installer.PlanAsync(specs, Cancellation));
             foreach (var failure in installer.Failures)
