@@ -73,7 +73,10 @@ namespace EtcdOps.Deploy
         public IReadOnlyList<EtcdNodeState> Restarted { get; }
 
         /// <summary>The cluster was not healthy before or after the member's restart (not a failure on its host).</summary>
-        public bool Unhealthy => Stage == RestartStage.WaitingBefore || Stage == RestartStage.WaitingAfter;
+        public bool Unhealthy => IsUnhealthy(Stage);
+
+        /// <summary>Stops at these stages are the cluster's health, not a failure on the member's host.</summary>
+        internal static bool IsUnhealthy(RestartStage stage) => stage == RestartStage.WaitingBefore || stage == RestartStage.WaitingAfter;
     }
 
     /// <summary>
@@ -216,9 +219,8 @@ namespace EtcdOps.Deploy
         private RollingRestartStopped Stopped(IReadOnlyList<EtcdMember> ordered, EtcdMember member, RestartStage stage, IReadOnlyList<EtcdNodeState> restarted, Exception error)
         {
             var cause = error is AggregateException a && a.InnerExceptions.Count == 1 ? a.InnerExceptions[0] : error;
-            var unhealthy = stage == RestartStage.WaitingBefore || stage == RestartStage.WaitingAfter;
             var known = cause as EtcdOpsException;
-            var id = StoppedErrorId ?? (unhealthy ? ErrorIds.ClusterUnhealthy : known?.ErrorId ?? ErrorIds.HostOperationFailed);
+            var id = StoppedErrorId ?? (RollingRestartStopped.IsUnhealthy(stage) ? ErrorIds.ClusterUnhealthy : known?.ErrorId ?? ErrorIds.HostOperationFailed);
             var kind = known?.Kind ?? FailureKind.InvalidOperation;
             var rest = ordered.SkipWhile(m => m != member).Skip(1).Select(m => m.Name).ToList();
             var nl = Environment.NewLine;

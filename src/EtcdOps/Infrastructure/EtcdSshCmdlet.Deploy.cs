@@ -110,10 +110,9 @@ namespace EtcdOps.Commands
             public IReadOnlyList<EtcdMemberUpgrade> Steps { get; set; } = Array.Empty<EtcdMemberUpgrade>();
         }
 
-        /// <summary>The cluster's API for an upgrade: every member's client URL, the set's client certificate, 2 s per request.</summary>
+        /// <summary>The cluster's API for an upgrade: the same client every rolling step uses, with the set's client certificate.</summary>
         private protected static EtcdClient UpgradeClient(EtcdCluster cluster, EtcdCertificateSet certificates) =>
-            new EtcdClient(new EtcdConnection(cluster.ClientUrls, certificates.CaCertificatePath, certificates.ClientCertificatePath, certificates.ClientKeyPath)
-            { Timeout = TimeSpan.FromSeconds(2) });
+            RollingRestart.ClientFor(cluster, certificates.CaCertificatePath, certificates.ClientCertificatePath, certificates.ClientKeyPath);
 
         /// <summary>
         /// The rolling upgrade of Update-EtcdNode and of Install-EtcdNode with a changed Version (one path): the pre-flight
